@@ -1,0 +1,261 @@
+import { CorsConfigurationError } from './errors.js';
+import type { CorsOriginFunction, CorsOriginOption } from './policy-options.js';
+import { splitList } from './tokens.js';
+
+/**
+ * Longer `Origin` values are refused before any pattern or function sees them: a serialised origin is
+ * a scheme, a host of at most 253 characters and a port.
+ */
+export const MAX_ORIGIN_LENGTH = 2048;
+
+export type OriginVerdict = boolean | Promise<boolean>;
+
+export interface OriginMatcher {
+  /** `'*'`: every origin, answered with `Access-Control-Allow-Origin: *`. */
+  readonly any: boolean;
+  /** No origin at all (`false`, an empty list). */
+  readonly none: boolean;
+  /** What the configuration allows, for reports: exact origins, patterns, RegExps, `function`. */
+  readonly allowed: readonly string[];
+  match(origin: string, request: unknown): OriginVerdict;
+}
+
+/** A `https://*.example.com` pattern, matched by comparing strings: no RegExp is built from user text. */
+interface SubdomainPattern {
+  readonly prefix: string; // 'https://'
+  readonly suffix: string; // '.example.com' or '.example.com:8443'
+}
+
+export function compileOrigin(option: CorsOriginOption | undefined, source: string): OriginMatcher {
+  if (option === undefined || option === false) return NO_ORIGIN;
+  if (option === (true as unknown)) {
+    throw new CorsConfigurationError(
+      source,
+      'origin',
+      true,
+      'reflects every origin, which with credentials hands any site the user\'s session',
+      "write '*' for a public resource without credentials, or list the origins",
+    );
+  }
+  if (typeof option === 'function') return functionMatcher(option as CorsOriginFunction, source);
+
+  const items: Array<string | RegExp> =
+    typeof option === 'string' ? splitList(option) : option instanceof RegExp ? [option] : [...option];
+  if (items.length === 0) return NO_ORIGIN;
+  if (items.some((item) => item === '*')) {
+    if (items.length > 1) {
+      throw new CorsConfigurationError(source, 'origin', items, "lists '*' beside other origins", "write either '*' or the list of origins");
+    }
+    return ANY_ORIGIN;
+  }
+
+  const exact = new Set<string>();
+  const patterns: SubdomainPattern[] = [];
+  const regExps: RegExp[] = [];
+  for (const item of items) {
+    if (item instanceof RegExp) {
+      assertSafeRegExp(item, source);
+      regExps.push(item);
+    } else if (typeof item === 'string') {
+      const value = item.trim();
+      if (value === 'null') exact.add('null');
+      else if (value.includes('*')) patterns.push(parsePattern(value, source));
+      else exact.add(normaliseOrigin(value, source));
+    } else {
+      throw new CorsConfigurationError(source, 'origin', item, 'cannot be listed', 'list strings and RegExps; pass a single function on its own');
+    }
+  }
+
+  const allowed = [
+    ...exact,
+    ...patterns.map((pattern) => `${pattern.prefix}*${pattern.suffix}`),
+    ...regExps.map(String),
+  ];
+  return {
+    any: false,
+    none: false,
+    allowed,
+    match(origin: string): boolean {
+      if (origin.length > MAX_ORIGIN_LENGTH) return false;
+      if (exact.has(origin)) return true;
+      // 'null' is the origin of sandboxed frames, file: pages and some redirects: only an explicit
+      // 'null' in the list allows it, never a pattern.
+      if (origin === 'null') return false;
+      for (const pattern of patterns) if (matchesPattern(pattern, origin)) return true;
+      for (const regExp of regExps) if (regExp.test(origin)) return true;
+      return false;
+    },
+  };
+}
+
+const NO_ORIGIN: OriginMatcher = { any: false, none: true, allowed: [], match: () => false };
+const ANY_ORIGIN: OriginMatcher = { any: true, none: false, allowed: ['*'], match: () => true };
+
+function functionMatcher(decide: CorsOriginFunction, source: string): OriginMatcher {
+  return {
+    any: false,
+    none: false,
+    allowed: ['function'],
+    match(origin: string, request: unknown): OriginVerdict {
+      if (origin.length > MAX_ORIGIN_LENGTH || origin === 'null') return false;
+      // Fail closed: an error while deciding refuses the origin and the request goes on without CORS headers.
+      try {
+        const verdict = decide(origin, request);
+        if (typeof verdict === 'boolean') return verdict;
+        if (verdict && typeof (verdict as Promise<boolean>).then === 'function') {
+          return Promise.resolve(verdict).then(
+            (value) => value === true,
+            () => false,
+          );
+        }
+        return false;
+      } catch {
+        return false;
+      }
+    },
+  };
+}
+
+const ORIGIN_SHAPE = /^([A-Za-z][A-Za-z0-9+.-]*):\/\/([^/?#\\]*)(.*)$/s;
+
+/**
+ * Returns the origin as a browser serialises it in `Origin` (Fetch standard, "serialization of an
+ * origin"): lower-case scheme and host, IDNs in punycode, no default port. What can never equal such a
+ * value is refused, with the form to write instead.
+ */
+export function normaliseOrigin(value: string, source: string): string {
+  const { scheme, authority } = splitOrigin(value, source);
+  if (authority.includes('*')) {
+    throw new CorsConfigurationError(source, 'origin', value, 'is not an origin', "write an exact origin or a 'scheme://*.domain' pattern");
+  }
+  if (scheme !== 'http' && scheme !== 'https') return `${scheme}://${authority.toLowerCase()}`;
+  let url: URL;
+  try {
+    url = new URL(`${scheme}://${authority}`);
+  } catch {
+    throw new CorsConfigurationError(source, 'origin', value, 'has a host that is not valid', "write scheme://host[:port], e.g. 'https://app.example.com'");
+  }
+  return url.origin;
+}
+
+function splitOrigin(value: string, source: string): { scheme: string; authority: string } {
+  const shape = ORIGIN_SHAPE.exec(value);
+  if (!shape || /\s/.test(value)) {
+    throw new CorsConfigurationError(source, 'origin', value, 'is not an origin', "write scheme://host[:port], e.g. 'https://app.example.com'");
+  }
+  const scheme = shape[1].toLowerCase();
+  const authority = shape[2];
+  const rest = shape[3];
+  if (authority === '') {
+    throw new CorsConfigurationError(source, 'origin', value, 'has no host', "write scheme://host[:port], e.g. 'https://app.example.com'");
+  }
+  if (rest !== '') {
+    const problem = rest === '/' ? 'ends with a slash, which an Origin header never has' : 'has a path, query or fragment, which an Origin header never has';
+    throw new CorsConfigurationError(source, 'origin', value, problem, `write '${scheme}://${authority}'`);
+  }
+  if (authority.includes('@')) {
+    const host = authority.slice(authority.lastIndexOf('@') + 1);
+    throw new CorsConfigurationError(source, 'origin', value, 'has user info, which an Origin header never has', `write '${scheme}://${host}'`);
+  }
+  return { scheme, authority };
+}
+
+function parsePattern(value: string, source: string): SubdomainPattern {
+  const { scheme, authority } = splitOrigin(value, source);
+  const example = `'${scheme}://*.example.com'`;
+  if (!authority.startsWith('*.') || authority.indexOf('*', 1) !== -1) {
+    throw new CorsConfigurationError(source, 'origin', value, "has a '*' where only a leading '*.' subdomain wildcard is supported", `write ${example}`);
+  }
+  const base = normaliseOrigin(`${scheme}://${authority.slice(2)}`, source).slice(scheme.length + 3);
+  const host = base.startsWith('[') ? base : base.replace(/:\d+$/, '');
+  if (!host.includes('.') && host !== 'localhost') {
+    throw new CorsConfigurationError(source, 'origin', value, 'matches every site under a top-level domain', `name the domain: ${example}`);
+  }
+  return { prefix: `${scheme}://`, suffix: `.${base}` };
+}
+
+/**
+ * One or more DNS labels before the pattern's domain: `a.example.com` and `a.b.example.com`, never
+ * `example.com` itself, `evil-example.com` (the suffix starts with a dot) nor anything with a port,
+ * path or user info (those characters are not label characters). Linear in the origin's length.
+ */
+export function matchesPattern(pattern: SubdomainPattern, origin: string): boolean {
+  const end = origin.length - pattern.suffix.length;
+  if (end <= pattern.prefix.length || !origin.startsWith(pattern.prefix) || !origin.endsWith(pattern.suffix)) {
+    return false;
+  }
+  let labelLength = 0;
+  for (let i = pattern.prefix.length; i < end; i++) {
+    const code = origin.charCodeAt(i);
+    if (code === 46 /* . */) {
+      if (labelLength === 0) return false;
+      labelLength = 0;
+    } else if (isLabelCharacter(code)) {
+      labelLength++;
+    } else {
+      return false;
+    }
+  }
+  return labelLength > 0;
+}
+
+function isLabelCharacter(code: number): boolean {
+  return (
+    (code >= 97 && code <= 122) || // a-z
+    (code >= 48 && code <= 57) || // 0-9
+    code === 45 || // -
+    code === 95 // _
+  );
+}
+
+/**
+ * A RegExp must be anchored at both ends with no top-level alternation: `/example\.com/` also matches
+ * `https://example.com.evil.net`, and `/^https:\/\/a\.com|b\.com$/` matches anything ending in `b.com`.
+ * `g` and `y` make `test()` stateful, so the same origin would be allowed and refused in turn.
+ */
+export function assertSafeRegExp(regExp: RegExp, source: string): void {
+  if (regExp.global || regExp.sticky) {
+    throw new CorsConfigurationError(source, 'origin', regExp, "has the 'g' or 'y' flag, which makes test() remember its last match", `write /${regExp.source}/${regExp.flags.replace(/[gy]/g, '')}`);
+  }
+  const body = regExp.source;
+  const anchoredStart = body.startsWith('^');
+  const anchoredEnd = body.endsWith('$') && !isEscaped(body, body.length - 1);
+  if (!anchoredStart || !anchoredEnd || hasTopLevelAlternation(body)) {
+    const inner = body.replace(/^\^/, '').replace(/(?<!\\)\$$/, '');
+    throw new CorsConfigurationError(
+      source,
+      'origin',
+      regExp,
+      'is not anchored, so it also matches origins that merely contain a match (https://example.com.evil.net)',
+      `write /^(?:${inner})$/${regExp.flags}`,
+    );
+  }
+}
+
+function isEscaped(text: string, index: number): boolean {
+  let backslashes = 0;
+  for (let i = index - 1; i >= 0 && text[i] === '\\'; i--) backslashes++;
+  return backslashes % 2 === 1;
+}
+
+function hasTopLevelAlternation(body: string): boolean {
+  let depth = 0;
+  let inClass = false;
+  for (let i = 0; i < body.length; i++) {
+    const char = body[i];
+    if (char === '\\') {
+      i++;
+    } else if (inClass) {
+      if (char === ']') inClass = false;
+    } else if (char === '[') {
+      inClass = true;
+    } else if (char === '(') {
+      depth++;
+    } else if (char === ')') {
+      depth--;
+    } else if (char === '|' && depth === 0) {
+      return true;
+    }
+  }
+  return false;
+}

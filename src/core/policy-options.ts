@@ -1,0 +1,71 @@
+/**
+ * The options a user writes. Names follow Nest's own `CorsOptions` (what `app.enableCors()` takes),
+ * so `app.enableCors(options)` becomes `CorsModule.forRoot(options)`.
+ */
+
+/** Decides at request time; a thrown error or a rejected promise refuses the origin. */
+export type CorsOriginFunction<Request = unknown> = (
+  origin: string,
+  request: Request,
+) => boolean | Promise<boolean>;
+
+/**
+ * `'*'` (any origin, never with credentials), an exact origin (`'https://app.example.com'`), a
+ * wildcard-subdomain pattern (`'https://*.example.com'`), `'null'` for opaque origins, an anchored
+ * RegExp, a list of those (an array, or one comma-separated string as read from an environment
+ * variable), `false` for none, or a function.
+ */
+export type CorsOriginOption =
+  | string
+  | RegExp
+  | ReadonlyArray<string | RegExp>
+  | false
+  | CorsOriginFunction;
+
+export interface CorsPolicyOptions {
+  /** Which origins may read responses. Default: none (list them; see the README). */
+  origin?: CorsOriginOption;
+  /** Methods a preflight may ask for. Default: `GET,HEAD,PUT,PATCH,POST,DELETE`. `'*'` allows any. */
+  methods?: string | readonly string[];
+  /** Request headers a preflight may ask for. Default: `'*'` (those the preflight asks for). */
+  allowedHeaders?: string | readonly string[];
+  /** Response headers the page may read beyond the safelisted ones. Default: none. */
+  exposedHeaders?: string | readonly string[];
+  /** Allow cookies and HTTP authentication. Default: `false`. */
+  credentials?: boolean;
+  /** Seconds a browser may cache a preflight result. Default: `600`. */
+  maxAge?: number;
+  /** Pass an answered preflight on to the app's own `OPTIONS` handler. Default: `false`. */
+  preflightContinue?: boolean;
+  /** Status of an allowed preflight. Default: `204`. */
+  optionsSuccessStatus?: number;
+  /** Answer Private Network Access preflights (`Access-Control-Allow-Private-Network`). Default: `false`. */
+  allowPrivateNetwork?: boolean;
+}
+
+export type CorsPolicyField = keyof CorsPolicyOptions;
+
+export const CORS_POLICY_FIELDS: readonly CorsPolicyField[] = [
+  'origin',
+  'methods',
+  'allowedHeaders',
+  'exposedHeaders',
+  'credentials',
+  'maxAge',
+  'preflightContinue',
+  'optionsSuccessStatus',
+  'allowPrivateNetwork',
+];
+
+export const DEFAULT_POLICY_OPTIONS: Required<Omit<CorsPolicyOptions, 'exposedHeaders'>> &
+  Pick<CorsPolicyOptions, 'exposedHeaders'> = {
+  origin: false,
+  methods: ['GET', 'HEAD', 'PUT', 'PATCH', 'POST', 'DELETE'],
+  allowedHeaders: '*',
+  exposedHeaders: undefined,
+  credentials: false,
+  maxAge: 600,
+  preflightContinue: false,
+  optionsSuccessStatus: 204,
+  allowPrivateNetwork: false,
+};

@@ -1,0 +1,2 @@
+/** Metadata key of `@Cors()`, on a handler function or a controller class. */
+export const CORS_POLICY_METADATA = 'CORS:POLICY';

@@ -1,0 +1,25 @@
+import { Global, Module, type DynamicModule } from '@nestjs/common';
+import { APP_INTERCEPTOR } from '@nestjs/core';
+import type { CorsModuleOptions } from './cors-options.interface.js';
+import { ConfigurableCorsModule, type CorsModuleAsyncOptions } from './cors.module-definition.js';
+import { CorsInterceptor } from './nest/cors.interceptor.js';
+import { CorsRoutePolicies } from './nest/cors-route-policies.js';
+
+/**
+ * Import once, in the root module. `forRoot(options)` sets the app-wide default policy;
+ * `forRootAsync({ imports, inject, useFactory })` reads it from configuration; `@Cors()` overrides it
+ * per controller or handler.
+ */
+@Global()
+@Module({
+  providers: [CorsRoutePolicies, { provide: APP_INTERCEPTOR, useClass: CorsInterceptor }],
+})
+export class CorsModule extends ConfigurableCorsModule {
+  static forRoot(options: CorsModuleOptions = {}): DynamicModule {
+    return super.forRoot(options);
+  }
+
+  static forRootAsync(options: CorsModuleAsyncOptions): DynamicModule {
+    return super.forRootAsync(options);
+  }
+}

@@ -1,0 +1,11 @@
+export { CorsModule } from './cors.module.js';
+export type { CorsModuleAsyncOptions } from './cors.module-definition.js';
+export { Cors } from './cors.decorator.js';
+export type {
+  CorsModuleOptions,
+  CorsOptionsFactory,
+  CorsOriginFunction,
+  CorsOriginOption,
+  CorsPolicyOptions,
+} from './cors-options.interface.js';
+export { CorsConfigurationError } from './core/errors.js';
