@@ -1,0 +1,87 @@
+import {
+  Body,
+  CanActivate,
+  Controller,
+  ForbiddenException,
+  Get,
+  Injectable,
+  Module,
+  Param,
+  ParseIntPipe,
+  Post,
+  UnauthorizedException,
+  UseGuards,
+} from '@nestjs/common';
+import { Cors, CorsModule } from '../../src/index.js';
+import { startApp, type RunningApp } from './harness.js';
+
+const SPA = 'http://localhost:5173';
+const ADMIN = 'https://admin.example.com';
+
+@Injectable()
+class LoginGuard implements CanActivate {
+  canActivate(): boolean {
+    throw new UnauthorizedException('log in first');
+  }
+}
+
+@Injectable()
+class DenyGuard implements CanActivate {
+  canActivate(): boolean {
+    return false;
+  }
+}
+
+@Controller('account')
+@Cors({ origin: ADMIN, credentials: true, exposedHeaders: ['WWW-Authenticate'] })
+class AccountController {
+  @Get() @UseGuards(LoginGuard) me() { return {}; }
+  @Get('admin') @UseGuards(DenyGuard) admin() { return {}; }
+  @Get('items/:id') item(@Param('id', ParseIntPipe) id: number) { return { id }; }
+  @Get('boom') boom() { throw new Error('boom'); }
+  @Get('forbidden') forbidden() { throw new ForbiddenException(); }
+  @Post('json') json(@Body() body: unknown) { return body; }
+}
+
+@Module({ imports: [CorsModule.forRoot({ origin: SPA })], controllers: [AccountController] })
+class AppModule {}
+
+describe('error responses carry the same CORS headers as successes', () => {
+  let running: RunningApp;
+  beforeAll(async () => { running = await startApp(AppModule); });
+  afterAll(() => running.close());
+
+  it.each([
+    ['a 401 thrown by a guard', () => running.http.get('/account'), 401],
+    ['a 403 from a guard that returns false', () => running.http.get('/account/admin'), 403],
+    ['a 400 from a pipe', () => running.http.get('/account/items/abc'), 400],
+    ['a 500 from a handler', () => running.http.get('/account/boom'), 500],
+    ['a 403 thrown by a handler', () => running.http.get('/account/forbidden'), 403],
+    [
+      'a 400 from the body parser (malformed JSON)',
+      () => running.http.post('/account/json').set('Content-Type', 'application/json').send('{"broken":'),
+      400,
+    ],
+  ])('%s', async (_case, send, status) => {
+    const response = await send().set('Origin', ADMIN);
+    expect(response.status).toBe(status);
+    expect(response.headers['access-control-allow-origin']).toBe(ADMIN);
+    expect(response.headers['access-control-allow-credentials']).toBe('true');
+    expect(response.headers['access-control-expose-headers']).toBe('WWW-Authenticate');
+    expect(response.headers.vary).toContain('Origin');
+  });
+
+  it('a 404 for an unknown path carries the global policy', async () => {
+    const response = await running.http.get('/nowhere').set('Origin', SPA);
+    expect(response.status).toBe(404);
+    expect(response.headers['access-control-allow-origin']).toBe(SPA);
+    expect(response.headers.vary).toContain('Origin');
+  });
+
+  it('an error for a refused origin carries no CORS header', async () => {
+    const response = await running.http.get('/account').set('Origin', SPA);
+    expect(response.status).toBe(401);
+    expect(response.headers['access-control-allow-origin']).toBeUndefined();
+    expect(response.headers.vary).toContain('Origin');
+  });
+});

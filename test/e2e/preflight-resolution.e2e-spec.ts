@@ -1,0 +1,158 @@
+import { All, Controller, Get, Module, Param, Post, Put, RequestMethod, Version, VersioningType } from '@nestjs/common';
+import { RouterModule } from '@nestjs/core';
+import { Cors, CorsModule } from '../../src/index.js';
+import { startApp, type RunningApp } from './harness.js';
+
+const ADMIN = 'https://admin.example.com';
+const SPA = 'http://localhost:5173';
+const OTHER = 'https://partner.example.net';
+
+/** A preflight's verdict: the origin it grants, or `refused`. */
+async function preflight(running: RunningApp, path: string, method: string, origin: string, headers?: string) {
+  let call = running.http.options(path).set('Origin', origin).set('Access-Control-Request-Method', method);
+  if (headers) call = call.set('Access-Control-Request-Headers', headers);
+  const response = await call;
+  return response.headers['access-control-allow-origin'] ?? `refused ${response.status}`;
+}
+
+@Controller('reports')
+class ReportsController {
+  @Get() list() { return []; }
+  @Post() @Cors({ origin: ADMIN }) create() { return {}; }
+  @Get(':id') @Cors({ origin: OTHER }) one(@Param('id') id: string) { return { id }; }
+  @Get('files/*path') @Cors({ origin: SPA }) file() { return {}; }
+}
+
+@Controller(['cats', 'felines'])
+@Cors({ origin: SPA })
+class CatsController {
+  @Put(':id') update() { return {}; }
+}
+
+@Controller({ path: 'things', version: '2' })
+@Cors({ origin: OTHER })
+class ThingsV2Controller {
+  @Get() list() { return []; }
+  @Put() @Version('3') @Cors({ origin: ADMIN }) replace() { return {}; }
+}
+
+@Controller('health')
+class HealthController {
+  @Put() @Cors({ origin: OTHER }) ping() { return 'ok'; }
+}
+
+@Controller('dogs')
+@Cors({ origin: ADMIN })
+class DogsController {
+  @Put() walk() { return {}; }
+}
+
+@Module({ controllers: [DogsController] })
+class PetsModule {}
+
+@Module({
+  imports: [
+    CorsModule.forRoot({ origin: [SPA, ADMIN, OTHER] }),
+    PetsModule,
+    RouterModule.register([{ path: 'pets', module: PetsModule }]),
+  ],
+  controllers: [ReportsController, CatsController, ThingsV2Controller, HealthController],
+})
+class AppModule {}
+
+describe('preflight resolution: a preflight gets the policy of the route the actual request will reach', () => {
+  let running: RunningApp;
+  beforeAll(async () => {
+    running = await startApp(AppModule, (app) => {
+      app.setGlobalPrefix('api', { exclude: [{ path: 'health', method: RequestMethod.PUT }] });
+      app.enableVersioning({ type: VersioningType.URI, defaultVersion: '1' });
+    });
+  });
+  afterAll(() => running.close());
+
+  it.each([
+    ['the requested method picks the handler: POST is admin-only', '/api/v1/reports', 'POST', ADMIN, ADMIN],
+    ['the requested method picks the handler: POST refuses the SPA', '/api/v1/reports', 'POST', SPA, 'refused 403'],
+    ['GET on the same path keeps the global list', '/api/v1/reports', 'PUT', SPA, SPA],
+    ['a route parameter matches', '/api/v1/reports/42', 'GET', OTHER, OTHER],
+    ['a route parameter uses its own policy', '/api/v1/reports/42', 'GET', SPA, 'refused 403'],
+    ['a named wildcard matches deeper paths', '/api/v1/reports/files/a/b.pdf', 'GET', SPA, SPA],
+    ['a named wildcard refuses others', '/api/v1/reports/files/a/b.pdf', 'GET', OTHER, 'refused 403'],
+    ['a controller with several paths: first path', '/api/v1/cats/1', 'PUT', SPA, SPA],
+    ['a controller with several paths: second path', '/api/v1/felines/1', 'PUT', SPA, SPA],
+    ['a controller with several paths refuses others', '/api/v1/felines/1', 'PUT', ADMIN, 'refused 403'],
+    ['a controller version', '/api/v2/things', 'GET', OTHER, OTHER],
+    ['a handler @Version overrides the controller version', '/api/v3/things', 'PUT', ADMIN, ADMIN],
+    ['a RouterModule path', '/api/v1/pets/dogs', 'PUT', ADMIN, ADMIN],
+    ['a RouterModule path refuses others', '/api/v1/pets/dogs', 'PUT', SPA, 'refused 403'],
+    ['a path excluded from the global prefix', '/v1/health', 'PUT', OTHER, OTHER],
+    ['an excluded path refuses others', '/v1/health', 'PUT', SPA, 'refused 403'],
+    ['a path is matched case-insensitively and with a trailing slash, as Express routes it', '/API/V1/Reports/', 'POST', SPA, 'refused 403'],
+  ])('%s: %s %s from %s', async (_rule, path, method, origin, expected) => {
+    expect(await preflight(running, path, method, origin)).toBe(expected);
+  });
+
+  it('a path with no route gets the global default, so the 404 is readable', async () => {
+    expect(await preflight(running, '/api/v1/nowhere', 'DELETE', SPA)).toBe(SPA);
+    const actual = await running.http.delete('/api/v1/nowhere').set('Origin', SPA);
+    expect(actual.status).toBe(404);
+    expect(actual.headers['access-control-allow-origin']).toBe(SPA);
+  });
+
+  it('a method the path has no route for gets the global default', async () => {
+    expect(await preflight(running, '/api/v1/pets/dogs', 'DELETE', SPA)).toBe(SPA);
+  });
+
+  it('a wrong version is not the versioned route', async () => {
+    expect(await preflight(running, '/api/v9/things', 'GET', OTHER)).toBe(OTHER); // global list
+    expect(await preflight(running, '/api/v9/things', 'GET', 'https://evil.example.org')).toBe('refused 403');
+  });
+});
+
+@Controller('orders')
+class OrdersController {
+  @Post() @Version('1') @Cors({ origin: [SPA, ADMIN], exposedHeaders: ['X-Version'] }) v1() { return { v: 1 }; }
+  @Post() @Version('2') @Cors({ origin: [ADMIN, OTHER], exposedHeaders: ['X-Version', 'X-Total-Count'] }) v2() { return { v: 2 }; }
+}
+
+@Controller('inbox')
+class InboxController {
+  @All() @Cors({ origin: [SPA, ADMIN], methods: ['POST', 'PUT'] }) any() { return {}; }
+  @Post() @Cors({ origin: [ADMIN], methods: ['POST'] }) post() { return {}; }
+}
+
+@Module({ imports: [CorsModule.forRoot({ origin: '*' })], controllers: [OrdersController, InboxController] })
+class SharedPathModule {}
+
+describe('several handlers on one path and method: a preflight grants only what every candidate grants', () => {
+  let running: RunningApp;
+  beforeAll(async () => {
+    running = await startApp(SharedPathModule, (app) => app.enableVersioning({ type: VersioningType.HEADER, header: 'X-Api-Version' }));
+  });
+  afterAll(() => running.close());
+
+  it.each([
+    ['an origin both header versions allow', '/orders', ADMIN, ADMIN],
+    ['an origin only v1 allows', '/orders', SPA, 'refused 403'],
+    ['an origin only v2 allows', '/orders', OTHER, 'refused 403'],
+    ['@All beside @Post: an origin both allow', '/inbox', ADMIN, ADMIN],
+    ['@All beside @Post: an origin only @All allows', '/inbox', SPA, 'refused 403'],
+  ])('%s: %s from %s', async (_rule, path, origin, expected) => {
+    expect(await preflight(running, path, 'POST', origin)).toBe(expected);
+  });
+
+  it('a PUT reaches only @All, so its policy alone answers', async () => {
+    expect(await preflight(running, '/inbox', 'PUT', SPA)).toBe(SPA);
+  });
+
+  it('an actual request gets the policy of the handler that ran', async () => {
+    const v2 = await running.http.post('/orders').set('Origin', OTHER).set('X-Api-Version', '2');
+    expect(v2.body).toEqual({ v: 2 });
+    expect(v2.headers['access-control-allow-origin']).toBe(OTHER);
+    expect(v2.headers['access-control-expose-headers']).toBe('X-Version, X-Total-Count');
+    const v1 = await running.http.post('/orders').set('Origin', OTHER).set('X-Api-Version', '1');
+    expect(v1.body).toEqual({ v: 1 });
+    expect(v1.headers['access-control-allow-origin']).toBeUndefined();
+    expect(v1.headers.vary).toContain('Origin');
+  });
+});
