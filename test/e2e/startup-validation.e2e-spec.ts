@@ -1,0 +1,79 @@
+import { Controller, Get, Module, type Type } from '@nestjs/common';
+import { Cors, CorsModule, type CorsPolicyOptions } from '../../src/index.js';
+import { initError } from './harness.js';
+
+/** An app whose one route carries `policy`, under a valid global default. */
+function appWithRoutePolicy(policy: CorsPolicyOptions): Type {
+  @Controller('reports')
+  class ReportsController {
+    @Get() @Cors(policy) list() { return []; }
+  }
+  @Module({ imports: [CorsModule.forRoot({ origin: 'https://app.example.com' })], controllers: [ReportsController] })
+  class AppModule {}
+  return AppModule;
+}
+
+function appWithGlobalPolicy(policy: CorsPolicyOptions): Type {
+  @Controller('reports')
+  class ReportsController {
+    @Get() list() { return []; }
+  }
+  @Module({ imports: [CorsModule.forRoot(policy)], controllers: [ReportsController] })
+  class AppModule {}
+  return AppModule;
+}
+
+describe('start-up validation: a policy that cannot work or is unsafe fails app.init() and says what to write', () => {
+  it.each<[string, CorsPolicyOptions, RegExp]>([
+    ["origin '*' with credentials", { origin: '*', credentials: true }, /ReportsController\.list: origin '\*' cannot be used with credentials: true.*list the origins/],
+    ['an origin with a trailing slash', { origin: 'https://app.com/' }, /ReportsController\.list: origin 'https:\/\/app\.com\/' ends with a slash.*write 'https:\/\/app\.com'/],
+    ['an origin with a path', { origin: 'https://app.com/login' }, /has a path, query or fragment.*write 'https:\/\/app\.com'/],
+    ['an origin with a query', { origin: 'https://app.com?x=1' }, /has a path, query or fragment/],
+    ['an origin without a scheme', { origin: 'app.example.com' }, /is not an origin.*scheme:\/\/host\[:port\]/],
+    ['an origin with user info', { origin: 'https://user@app.com' }, /has user info.*write 'https:\/\/app\.com'/],
+    ['a wildcard in the middle', { origin: 'https://app.*.com' }, /only a leading '\*\.' subdomain wildcard.*'https:\/\/\*\.example\.com'/],
+    ['a wildcard over a top-level domain', { origin: 'https://*.com' }, /matches every site under a top-level domain/],
+    ['an unanchored RegExp', { origin: /example\.com/ }, /\/example\\\.com\/ is not anchored.*write \/\^\(\?:example\\\.com\)\$\//],
+    ['a RegExp anchored at one end only', { origin: /^https:\/\/example\.com/ }, /is not anchored/],
+    ['a RegExp with a top-level alternation', { origin: /^https:\/\/a\.com|https:\/\/b\.com$/ }, /is not anchored/],
+    ['a RegExp with the g flag', { origin: /^https:\/\/a\.com$/g }, /'g' or 'y' flag/],
+    ['origin: true (reflect any origin)', { origin: true as never }, /origin true reflects every origin.*write '\*'.*or list the origins/],
+    ['an invalid method name', { methods: ['GET', 'PO ST'] }, /methods 'PO ST' is not a valid method name/],
+    ['a method browsers never send', { methods: ['TRACE'] }, /methods 'TRACE' is a method browsers never send/],
+    ['an invalid header name', { allowedHeaders: ['X-Good', 'X Bad'] }, /allowedHeaders 'X Bad' is not a valid header name/],
+    ['an invalid exposed header name', { exposedHeaders: 'X-Total-Count, X:Bad' }, /exposedHeaders 'X:Bad' is not a valid header name/],
+    ["exposedHeaders '*' with credentials", { origin: 'https://app.com', exposedHeaders: '*', credentials: true }, /exposedHeaders '\*'.*credentialed.*list the response headers/],
+    ['a negative maxAge', { maxAge: -1 }, /maxAge -1 is not a whole number of seconds.*write 0 or more/],
+    ['a non-success optionsSuccessStatus', { optionsSuccessStatus: 404 }, /optionsSuccessStatus 404 is not a success status/],
+  ])('refuses %s on a handler', async (_case, policy, message) => {
+    const error = await initError(appWithRoutePolicy(policy));
+    expect(error.name).toBe('CorsConfigurationError');
+    expect(error.message).toMatch(message);
+  });
+
+  it('names the controller when the controller policy is at fault', async () => {
+    @Controller('admin')
+    @Cors({ origin: '*', credentials: true })
+    class AdminController {
+      @Get() list() { return []; }
+    }
+    @Module({ imports: [CorsModule.forRoot()], controllers: [AdminController] })
+    class AppModule {}
+    expect((await initError(AppModule)).message).toMatch(/^AdminController: origin '\*' cannot be used with credentials/);
+  });
+
+  it("names 'global' for the module's own options", async () => {
+    const error = await initError(appWithGlobalPolicy({ origin: 'https://app.com/' }));
+    expect(error.message).toMatch(/^global: origin 'https:\/\/app\.com\/' ends with a slash/);
+  });
+
+  it('names the handler whose override makes a valid global policy unsafe', async () => {
+    @Controller('me')
+    class MeController {
+      @Get() @Cors({ credentials: true }) me() { return {}; }
+    }
+    @Module({ imports: [CorsModule.forRoot({ origin: '*' })], controllers: [MeController] })
+    class AppModule {}
+    expect((await initError(AppModule)).message).toMatch(/^MeController\.me: origin '\*' cannot be used with credentials/);
+  });
+});
