@@ -1,0 +1,32 @@
+import { Body, Controller, Get, Headers, HttpCode, Post, Res } from '@nestjs/common';
+import type { Response } from 'express';
+import { Cors } from '../src/index.js';
+
+interface Report {
+  id: number;
+  title: string;
+}
+
+const reports: Report[] = [
+  { id: 1, title: 'Q1 revenue' },
+  { id: 2, title: 'Q2 revenue' },
+];
+
+/** Follows the global default policy; the list exposes its total count to the page. */
+@Controller('reports')
+export class ReportsController {
+  @Get()
+  @Cors({ exposedHeaders: ['X-Total-Count'] })
+  list(@Res({ passthrough: true }) res: Response): Report[] {
+    res.setHeader('X-Total-Count', String(reports.length));
+    return reports;
+  }
+
+  /** JSON with a custom header: a browser sends a preflight first. */
+  @Post()
+  @HttpCode(201)
+  create(@Body() body: { title?: string }, @Headers('x-request-id') requestId?: string) {
+    const report = { id: reports.length + 1, title: body.title ?? 'untitled' };
+    return { report, requestId: requestId ?? null };
+  }
+}
