@@ -29,6 +29,7 @@ describe('preflight decisions', () => {
     ['refuses a disabled route first', compilePolicy(mergePolicies([{ source: 'A', policy: false }])), {}, true, 'disabled'],
     ['refuses an origin', app, {}, false, 'origin'],
     ['refuses a method', app, { method: 'PROPFIND' }, true, 'method'],
+    ['refuses a requested method that is not a token', policy({ origin: '*', methods: '*' }), { method: 'GET\r\nX: y' }, true, 'method'],
     ['refuses a header, naming it', app, { headers: 'content-type, x-other' }, true, 'header:x-other'],
     ['refuses a malformed header list', app, { headers: 'x id' }, true, 'header:x id'],
     ['refuses private network access unless enabled', app, { privateNetwork: true }, true, 'private-network'],

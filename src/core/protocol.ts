@@ -3,7 +3,7 @@
  * compiled policy: request facts in, a decision and response headers out.
  */
 import type { CompiledPolicy } from './compile.js';
-import { parseRequestedHeaders } from './tokens.js';
+import { isToken, parseRequestedHeaders } from './tokens.js';
 import { appendVary, type HeaderSink } from './vary.js';
 
 export const ALLOW_ORIGIN = 'Access-Control-Allow-Origin';
@@ -54,6 +54,7 @@ export function decidePreflight(policy: CompiledPolicy, request: PreflightReques
   if (!policy.enabled) return { allowed: false, reason: 'disabled', value: request.method };
   if (!originAllowed) return { allowed: false, reason: 'origin', value: request.origin };
   const method = request.method;
+  if (!isToken(method)) return { allowed: false, reason: 'method', value: method };
   if (policy.methods !== undefined && !policy.methods.has(method) && !policy.methods.has(method.toUpperCase())) {
     return { allowed: false, reason: 'method', value: method };
   }

@@ -40,3 +40,12 @@ describe('route index: the route a request reaches, as Express routes it', () =>
     expect(index(true, true).lookup('GET', '/TEAMS/me')).toBeUndefined();
   });
 });
+
+describe('route index: methods no route names', () => {
+  it('reach only ALL routes, through one shared table', () => {
+    const routeIndex = index();
+    expect(routeIndex.lookup('PROPFIND', '/rpc')).toBe('rpc all');
+    expect(routeIndex.lookup('X'.repeat(50), '/users/7')).toBeUndefined();
+    expect((routeIndex as unknown as { tables: Map<string, unknown> }).tables.size).toBe(1);
+  });
+});

@@ -36,15 +36,20 @@ interface MethodTable<R> {
  */
 export class RouteIndex<T, R> {
   private readonly tables = new Map<string, MethodTable<R>>();
+  /** Methods no route names share one table of the `ALL` routes, so unknown methods cannot grow the cache. */
+  private readonly namedMethods: ReadonlySet<string>;
 
   constructor(
     private readonly routes: readonly IndexedRoute<T>[],
     private readonly options: RouteMatchingOptions,
     private readonly combine: (values: T[]) => R,
-  ) {}
+  ) {
+    this.namedMethods = new Set(routes.map((route) => route.method).concat('HEAD'));
+  }
 
   lookup(method: string, pathname: string): R | undefined {
-    const table = this.tables.get(method) ?? this.buildTable(method);
+    const key = this.namedMethods.has(method) ? method : ANY_OTHER_METHOD;
+    const table = this.tables.get(key) ?? this.buildTable(key);
     const literal = table.literal.get(this.literalKey(pathname));
     const before = literal === undefined ? Infinity : literal.order;
     for (const group of table.patterns) {
@@ -89,6 +94,8 @@ export class RouteIndex<T, R> {
     return this.options.caseSensitive ? trimmed : trimmed.toLowerCase();
   }
 }
+
+const ANY_OTHER_METHOD = '';
 
 /** The path's text when it has no parameter, wildcard or optional group; otherwise `undefined`. */
 function literalPath(path: string): string | undefined {
