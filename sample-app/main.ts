@@ -1,8 +1,20 @@
 import 'reflect-metadata';
 import { ENVIRONMENT } from './app.module.js';
 import { createSampleApp } from './app.js';
+import { serveDemoPage } from './demo-server.js';
 
-const port = Number(process.env.PORT ?? 3000);
+const apiPort = Number(process.env.PORT ?? 3000);
+const pagePort = Number(process.env.DEMO_PORT ?? 5173);
+const otherPagePort = Number(process.env.OTHER_DEMO_PORT ?? 5174);
+const apiUrl = `http://localhost:${apiPort}/api`;
+
 const app = await createSampleApp();
-await app.listen(port, '127.0.0.1');
-console.log(`Sample API (${ENVIRONMENT}): http://localhost:${port}/api`);
+await app.listen(apiPort, '127.0.0.1');
+await serveDemoPage({ host: '127.0.0.1', port: pagePort, apiUrl });
+await serveDemoPage({ host: '127.0.0.1', port: otherPagePort, apiUrl });
+
+console.log(`
+Sample API (${ENVIRONMENT}):        ${apiUrl}
+Demo page, an allowed origin:       http://localhost:${pagePort}
+Demo page, an origin not allowed:   http://127.0.0.1:${otherPagePort}
+`);

@@ -22,6 +22,13 @@ export class ReportsController {
     return reports;
   }
 
+  /** The global default policy. X-Total-Count is sent, but not exposed: the page cannot read it here. */
+  @Get('summary')
+  summary(@Res({ passthrough: true }) res: Response) {
+    res.setHeader('X-Total-Count', String(reports.length));
+    return { count: reports.length };
+  }
+
   /** JSON with a custom header: a browser sends a preflight first. */
   @Post()
   @HttpCode(201)
