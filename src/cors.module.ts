@@ -1,8 +1,6 @@
 import { Global, Module, type DynamicModule } from '@nestjs/common';
-import { APP_INTERCEPTOR } from '@nestjs/core';
 import type { CorsModuleOptions } from './cors-options.interface.js';
 import { ConfigurableCorsModule, type CorsModuleAsyncOptions } from './cors.module-definition.js';
-import { CorsInterceptor } from './nest/cors.interceptor.js';
 import { CorsRoutePolicies } from './nest/cors-route-policies.js';
 
 /**
@@ -11,9 +9,7 @@ import { CorsRoutePolicies } from './nest/cors-route-policies.js';
  * per controller or handler.
  */
 @Global()
-@Module({
-  providers: [CorsRoutePolicies, { provide: APP_INTERCEPTOR, useClass: CorsInterceptor }],
-})
+@Module({ providers: [CorsRoutePolicies] })
 export class CorsModule extends ConfigurableCorsModule {
   static forRoot(options: CorsModuleOptions = {}): DynamicModule {
     return super.forRoot(options);

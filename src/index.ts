@@ -1,6 +1,7 @@
 export { CorsModule } from './cors.module.js';
 export type { CorsModuleAsyncOptions } from './cors.module-definition.js';
 export { Cors } from './cors.decorator.js';
+export { getCorsPolicyReport, trustCorsPolicyOrigins } from './cors-policy.functions.js';
 export type {
   CorsModuleOptions,
   CorsOptionsFactory,
@@ -8,4 +9,5 @@ export type {
   CorsOriginOption,
   CorsPolicyOptions,
 } from './cors-options.interface.js';
+export type { CorsRoutePolicyReport } from './core/report.js';
 export { CorsConfigurationError } from './core/errors.js';

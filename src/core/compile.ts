@@ -41,9 +41,19 @@ const FORBIDDEN_METHODS = new Set(['CONNECT', 'TRACE', 'TRACK']);
 /** Methods the Fetch standard normalises to upper case; others are compared as written. */
 const NORMALISED_METHODS = new Set(['DELETE', 'GET', 'HEAD', 'OPTIONS', 'POST', 'PUT', 'PATCH']);
 
-export function compilePolicy(merged: MergedPolicy): CompiledPolicy {
+/** What the caller wants to hear about while a compiled policy serves requests. */
+export interface PolicyHooks {
+  /** An `origin` function failed (threw, rejected, answered something else, or too late): the origin was refused. */
+  onOriginError?(source: string, error: unknown, origin: string): void;
+}
+
+export function compilePolicy(merged: MergedPolicy, hooks: PolicyHooks = {}): CompiledPolicy {
   const { options, source } = merged;
-  const origin = compileOrigin(options.origin, source);
+  const origin = compileOrigin(options.origin, source, {
+    timeout: options.originTimeout ?? 1000,
+    cache: options.originCache,
+    onError: (error, value) => hooks.onOriginError?.(source, error, value),
+  });
   const credentials = requireBoolean(options.credentials, 'credentials', source);
   if (origin.any && credentials) {
     throw new CorsConfigurationError(

@@ -4,6 +4,7 @@ export * from './merge.js';
 export * from './origin-matcher.js';
 export * from './policy-options.js';
 export * from './protocol.js';
+export * from './report.js';
 export * from './route-index.js';
 export * from './tokens.js';
 export * from './vary.js';

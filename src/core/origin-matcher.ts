@@ -26,7 +26,21 @@ interface SubdomainPattern {
   readonly suffix: string; // '.example.com' or '.example.com:8443'
 }
 
-export function compileOrigin(option: CorsOriginOption | undefined, source: string): OriginMatcher {
+/** How an `origin` function is run: fail closed on errors and slowness, optionally remember answers. */
+export interface OriginFunctionOptions {
+  readonly timeout: number;
+  readonly cache?: { readonly size: number; readonly ttl: number };
+  /** Told about every error, rejection, non-boolean answer and timeout; the origin is refused then. */
+  readonly onError?: (error: unknown, origin: string) => void;
+}
+
+const DEFAULT_FUNCTION_OPTIONS: OriginFunctionOptions = { timeout: 1000 };
+
+export function compileOrigin(
+  option: CorsOriginOption | undefined,
+  source: string,
+  functionOptions: OriginFunctionOptions = DEFAULT_FUNCTION_OPTIONS,
+): OriginMatcher {
   if (option === undefined || option === false) return NO_ORIGIN;
   if (option === (true as unknown)) {
     throw new CorsConfigurationError(
@@ -37,7 +51,7 @@ export function compileOrigin(option: CorsOriginOption | undefined, source: stri
       "write '*' for a public resource without credentials, or list the origins",
     );
   }
-  if (typeof option === 'function') return functionMatcher(option as CorsOriginFunction, source);
+  if (typeof option === 'function') return functionMatcher(option as CorsOriginFunction, source, functionOptions);
 
   const items: Array<string | RegExp> =
     typeof option === 'string' ? splitList(option) : option instanceof RegExp ? [option] : [...option];
@@ -91,27 +105,64 @@ export function compileOrigin(option: CorsOriginOption | undefined, source: stri
 const NO_ORIGIN: OriginMatcher = { any: false, none: true, allowed: [], match: () => false };
 const ANY_ORIGIN: OriginMatcher = { any: true, none: false, allowed: ['*'], match: () => true };
 
-function functionMatcher(decide: CorsOriginFunction, source: string): OriginMatcher {
+function functionMatcher(decide: CorsOriginFunction, source: string, options: OriginFunctionOptions): OriginMatcher {
+  const { timeout, cache, onError = () => {} } = options;
+  if (!Number.isInteger(timeout) || timeout <= 0) {
+    throw new CorsConfigurationError(source, 'originTimeout', timeout, 'is not a positive whole number of milliseconds', 'write e.g. originTimeout: 1000');
+  }
+  if (cache !== undefined && (!Number.isInteger(cache.size) || cache.size <= 0 || !Number.isInteger(cache.ttl) || cache.ttl <= 0)) {
+    throw new CorsConfigurationError(source, 'originCache', JSON.stringify(cache), 'needs a positive whole size and ttl (milliseconds)', 'write e.g. originCache: { size: 1000, ttl: 60000 }');
+  }
+  const remembered = new Map<string, { allowed: boolean; until: number }>();
+  const remember = (origin: string, allowed: boolean): boolean => {
+    if (cache === undefined) return allowed;
+    remembered.delete(origin);
+    if (remembered.size >= cache.size) remembered.delete(remembered.keys().next().value as string);
+    remembered.set(origin, { allowed, until: Date.now() + cache.ttl });
+    return allowed;
+  };
+  const refuse = (error: unknown, origin: string): false => {
+    onError(error, origin);
+    return false;
+  };
+  const answer = (verdict: unknown, origin: string): boolean =>
+    typeof verdict === 'boolean' ? remember(origin, verdict) : refuse(new TypeError(`returned ${typeof verdict}, not a boolean`), origin);
+
   return {
     any: false,
     none: false,
     allowed: ['function'],
     match(origin: string, request: unknown): OriginVerdict {
       if (origin.length > MAX_ORIGIN_LENGTH || origin === 'null') return false;
-      // Fail closed: an error while deciding refuses the origin and the request goes on without CORS headers.
-      try {
-        const verdict = decide(origin, request);
-        if (typeof verdict === 'boolean') return verdict;
-        if (verdict && typeof (verdict as Promise<boolean>).then === 'function') {
-          return Promise.resolve(verdict).then(
-            (value) => value === true,
-            () => false,
-          );
-        }
-        return false;
-      } catch {
-        return false;
+      if (cache !== undefined) {
+        const known = remembered.get(origin);
+        if (known !== undefined && known.until > Date.now()) return known.allowed;
       }
+      // Fail closed: an error, a rejection, a non-boolean answer or a timeout refuses the origin, and
+      // the request goes on without CORS headers. Failures are not remembered: they may be transient.
+      let verdict: unknown;
+      try {
+        verdict = decide(origin, request);
+      } catch (error) {
+        return refuse(error, origin);
+      }
+      if (!(verdict instanceof Promise) && typeof (verdict as PromiseLike<unknown> | undefined)?.then !== 'function') {
+        return answer(verdict, origin);
+      }
+      return new Promise<boolean>((resolve) => {
+        const timer = setTimeout(() => resolve(refuse(new Error(`no answer within ${timeout} ms`), origin)), timeout);
+        timer.unref?.();
+        Promise.resolve(verdict).then(
+          (value) => {
+            clearTimeout(timer);
+            resolve(answer(value, origin));
+          },
+          (error) => {
+            clearTimeout(timer);
+            resolve(refuse(error, origin));
+          },
+        );
+      });
     },
   };
 }
@@ -230,6 +281,37 @@ export function assertSafeRegExp(regExp: RegExp, source: string): void {
       `write /^(?:${inner})$/${regExp.flags}`,
     );
   }
+  const looseDots = unescapedDotsBetweenLetters(body);
+  if (looseDots.length > 0) {
+    let fixed = body;
+    for (const index of [...looseDots].reverse()) fixed = `${fixed.slice(0, index)}\\${fixed.slice(index)}`;
+    throw new CorsConfigurationError(
+      source,
+      'origin',
+      regExp,
+      "has an unescaped '.' inside a name, which matches any character (https://wwwxexample.com)",
+      `write /${fixed}/${regExp.flags}`,
+    );
+  }
+}
+
+/** Positions of `.` that are neither escaped nor in a class, with a letter or digit on both sides. */
+function unescapedDotsBetweenLetters(body: string): number[] {
+  const positions: number[] = [];
+  let inClass = false;
+  for (let i = 0; i < body.length; i++) {
+    const char = body[i];
+    if (char === '\\') {
+      i++;
+    } else if (inClass) {
+      if (char === ']') inClass = false;
+    } else if (char === '[') {
+      inClass = true;
+    } else if (char === '.' && /[A-Za-z0-9]/.test(body[i - 1] ?? '') && /[A-Za-z0-9]/.test(body[i + 1] ?? '')) {
+      positions.push(i);
+    }
+  }
+  return positions;
 }
 
 function isEscaped(text: string, index: number): boolean {

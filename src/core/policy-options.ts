@@ -41,6 +41,10 @@ export interface CorsPolicyOptions {
   optionsSuccessStatus?: number;
   /** Answer Private Network Access preflights (`Access-Control-Allow-Private-Network`). Default: `false`. */
   allowPrivateNetwork?: boolean;
+  /** Milliseconds an `origin` function may take before the origin is refused. Default: `1000`. */
+  originTimeout?: number;
+  /** Remember an `origin` function's answers: at most `size` origins, each for `ttl` milliseconds. Default: off. */
+  originCache?: { size: number; ttl: number };
 }
 
 export type CorsPolicyField = keyof CorsPolicyOptions;
@@ -55,10 +59,12 @@ export const CORS_POLICY_FIELDS: readonly CorsPolicyField[] = [
   'preflightContinue',
   'optionsSuccessStatus',
   'allowPrivateNetwork',
+  'originTimeout',
+  'originCache',
 ];
 
-export const DEFAULT_POLICY_OPTIONS: Required<Omit<CorsPolicyOptions, 'exposedHeaders'>> &
-  Pick<CorsPolicyOptions, 'exposedHeaders'> = {
+export const DEFAULT_POLICY_OPTIONS: Required<Omit<CorsPolicyOptions, 'exposedHeaders' | 'originCache'>> &
+  Pick<CorsPolicyOptions, 'exposedHeaders' | 'originCache'> = {
   origin: false,
   methods: ['GET', 'HEAD', 'PUT', 'PATCH', 'POST', 'DELETE'],
   allowedHeaders: '*',
@@ -68,4 +74,6 @@ export const DEFAULT_POLICY_OPTIONS: Required<Omit<CorsPolicyOptions, 'exposedHe
   preflightContinue: false,
   optionsSuccessStatus: 204,
   allowPrivateNetwork: false,
+  originTimeout: 1000,
+  originCache: undefined,
 };

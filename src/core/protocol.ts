@@ -42,10 +42,6 @@ export const REFUSAL_TEXT: Readonly<Record<RefusalReason, string>> = {
   'private-network': 'private network access not allowed',
 };
 
-export function isPreflight(method: string, origin: unknown, requestMethod: unknown): boolean {
-  return method === 'OPTIONS' && typeof origin === 'string' && typeof requestMethod === 'string';
-}
-
 /**
  * Decides a preflight once the origin's verdict is known (it may have come from an async function).
  * Checks run in the order a browser's failure would be explained: origin, method, headers, private network.
@@ -102,11 +98,4 @@ export function applyActualResponseHeaders(
   response.setHeader(ALLOW_ORIGIN, origin);
   if (policy.credentials) response.setHeader(ALLOW_CREDENTIALS, 'true');
   if (policy.exposeHeaders !== undefined) response.setHeader(EXPOSE_HEADERS, policy.exposeHeaders);
-}
-
-/** Takes back what {@link applyActualResponseHeaders} set, before another policy is applied. */
-export function removeActualResponseHeaders(response: HeaderSink): void {
-  response.removeHeader(ALLOW_ORIGIN);
-  response.removeHeader(ALLOW_CREDENTIALS);
-  response.removeHeader(EXPOSE_HEADERS);
 }

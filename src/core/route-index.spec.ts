@@ -49,3 +49,17 @@ describe('route index: methods no route names', () => {
     expect((routeIndex as unknown as { tables: Map<string, unknown> }).tables.size).toBe(1);
   });
 });
+
+describe('route index: remembered pattern lookups', () => {
+  it('answer the same as the first lookup, and stay bounded', () => {
+    const routeIndex = index();
+    for (let round = 0; round < 2; round++) {
+      expect(routeIndex.lookup('GET', '/users/7')).toBe('user');
+      expect(routeIndex.lookup('GET', '/users/none/extra')).toBeUndefined();
+    }
+    for (let i = 0; i < 5000; i++) routeIndex.lookup('GET', `/users/${i}`);
+    const tables = (routeIndex as unknown as { tables: Map<string, { recent: Map<string, unknown> }> }).tables;
+    expect(tables.get('GET')!.recent.size).toBeLessThanOrEqual(1024);
+    expect(routeIndex.lookup('GET', '/teams/me')).toBe('team me');
+  });
+});

@@ -23,7 +23,11 @@ interface MethodTable<R> {
   readonly literal: Map<string, PathGroup<R>>;
   /** Paths with parameters or wildcards, in registration order. */
   readonly patterns: PathGroup<R>[];
+  /** Results of paths that needed the patterns; emptied when full, so random paths cannot grow it. */
+  readonly recent: Map<string, R | undefined>;
 }
+
+const RECENT_PATHS = 1024;
 
 /**
  * Finds the route a request reaches the way Express does: the first registered path that matches,
@@ -52,11 +56,19 @@ export class RouteIndex<T, R> {
     const table = this.tables.get(key) ?? this.buildTable(key);
     const literal = table.literal.get(this.literalKey(pathname));
     const before = literal === undefined ? Infinity : literal.order;
+    if (table.patterns.length === 0 || table.patterns[0].order > before) return literal?.result;
+    if (table.recent.has(pathname)) return table.recent.get(pathname);
+    let result = literal?.result;
     for (const group of table.patterns) {
       if (group.order > before) break;
-      if (group.regexp!.test(pathname)) return group.result;
+      if (group.regexp!.test(pathname)) {
+        result = group.result;
+        break;
+      }
     }
-    return literal?.result;
+    if (table.recent.size >= RECENT_PATHS) table.recent.clear();
+    table.recent.set(pathname, result);
+    return result;
   }
 
   private buildTable(method: string): MethodTable<R> {
@@ -69,7 +81,7 @@ export class RouteIndex<T, R> {
       else groups.set(route.path, { order, routes: [route.value] });
     });
 
-    const table: MethodTable<R> = { literal: new Map(), patterns: [] };
+    const table: MethodTable<R> = { literal: new Map(), patterns: [], recent: new Map() };
     for (const [path, { order, routes }] of groups) {
       const result = this.combine(routes);
       const literal = literalPath(path);

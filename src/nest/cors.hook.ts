@@ -1,9 +1,10 @@
 import type { ServerResponse } from 'node:http';
+import type { CompiledPolicy } from '../core/compile.js';
 import { applyActualResponseHeaders } from '../core/protocol.js';
 import type { CorsRoutePolicies } from './cors-route-policies.js';
 import type { RequestHook } from './express-hook.js';
 import { handlePreflight } from './preflight.handler.js';
-import { APPLIED_POLICY, pathnameOf, type CorsRequest } from './request-facts.js';
+import { pathnameOf, type CorsRequest } from './request-facts.js';
 
 /**
  * The first thing every request meets: answers preflights and sets the CORS headers of actual requests
@@ -16,28 +17,32 @@ export function createCorsHook(policies: CorsRoutePolicies): RequestHook {
     if (method === 'OPTIONS' && origin !== undefined) {
       const requestedMethod = request.headers['access-control-request-method'];
       if (requestedMethod !== undefined) {
-        const { policy } = policies.resolve(requestedMethod.toUpperCase(), pathnameOf(request.url));
-        handlePreflight(policy, request, response, next, origin, requestedMethod);
+        const group = policies.lookup(requestedMethod.toUpperCase(), pathnameOf(request.url));
+        handlePreflight(group?.preflight ?? policies.global, request, response, next, origin, requestedMethod, policies.log);
         return;
       }
     }
 
-    const { policy, exact } = policies.resolve(method, pathnameOf(request.url));
-    if (!exact) request[APPLIED_POLICY] = policy;
-    if (origin === undefined || !policy.enabled) {
+    const group = policies.lookup(method, pathnameOf(request.url));
+    const policy: CompiledPolicy =
+      group === undefined ? policies.global : (group.shared ?? policies.select(group, request));
+    if (origin === undefined) {
       applyActualResponseHeaders(policy, response, undefined, false);
       next();
       return;
     }
-    const verdict = policy.origin.match(origin, request);
-    if (typeof verdict === 'boolean') {
-      applyActualResponseHeaders(policy, response, origin, verdict);
+    if (!policy.enabled) {
+      policies.log.refusal(`${method} ${pathnameOf(request.url)}`, policy.source, 'disabled', origin);
       next();
-    } else {
-      verdict.then((allowed) => {
-        applyActualResponseHeaders(policy, response, origin, allowed);
-        next();
-      });
+      return;
     }
+    const verdict = policy.origin.match(origin, request);
+    const apply = (allowed: boolean) => {
+      if (!allowed) policies.log.refusal(`${method} ${pathnameOf(request.url)}`, policy.source, 'origin', origin);
+      applyActualResponseHeaders(policy, response, origin, allowed);
+      next();
+    };
+    if (typeof verdict === 'boolean') apply(verdict);
+    else verdict.then(apply);
   };
 }

@@ -8,7 +8,8 @@ import {
   type PreflightRequest,
 } from '../core/protocol.js';
 import { appendVary } from '../core/vary.js';
-import type { CorsRequest } from './request-facts.js';
+import type { RefusalLog } from './refusal-log.js';
+import { pathnameOf, type CorsRequest } from './request-facts.js';
 
 /**
  * Answers a preflight with the policy of the route the actual request will reach, before Nest's
@@ -21,6 +22,7 @@ export function handlePreflight(
   next: () => void,
   origin: string,
   requestedMethod: string,
+  log: RefusalLog,
 ): void {
   const preflight: PreflightRequest = {
     origin,
@@ -29,14 +31,16 @@ export function handlePreflight(
     privateNetwork: request.headers['access-control-request-private-network'] === 'true',
   };
   const verdict = policy.enabled ? policy.origin.match(origin, request) : false;
-  if (typeof verdict === 'boolean') {
-    respond(policy, decidePreflight(policy, preflight, verdict), response, next);
-  } else {
-    verdict.then((allowed) => respond(policy, decidePreflight(policy, preflight, allowed), response, next));
-  }
+  const respond = (allowed: boolean) => {
+    const decision = decidePreflight(policy, preflight, allowed);
+    if (!decision.allowed) log.refusal(`preflight for ${requestedMethod} ${pathnameOf(request.url)}`, policy.source, decision.reason, decision.value);
+    answer(policy, decision, response, next);
+  };
+  if (typeof verdict === 'boolean') respond(verdict);
+  else verdict.then(respond);
 }
 
-function respond(policy: CompiledPolicy, decision: PreflightDecision, response: ServerResponse, next: () => void): void {
+function answer(policy: CompiledPolicy, decision: PreflightDecision, response: ServerResponse, next: () => void): void {
   appendVary(response, policy.preflightVary);
   if (!decision.allowed) {
     // Nothing that grants access, and a short reason for whoever debugs with curl; browsers show neither.

@@ -1,4 +1,5 @@
-import { RequestMethod, type Type, type VersioningOptions } from '@nestjs/common';
+import { RequestMethod, VersioningType, type Type, type VersioningOptions } from '@nestjs/common';
+import type { VersionValue } from '@nestjs/common/internal';
 import { METHOD_METADATA, MODULE_PATH, PATH_METADATA, VERSION_METADATA, addLeadingSlash } from '@nestjs/common/internal';
 import { ApplicationConfig, MetadataScanner, ModulesContainer } from '@nestjs/core';
 import { LegacyRouteConverter } from '@nestjs/core/internal';
@@ -14,6 +15,11 @@ export interface DiscoveredRoute {
   readonly controller: Type;
   readonly methodName: string;
   readonly handler: Function;
+  /**
+   * The version a header, media-type or custom versioning filter checks before the handler runs; such a
+   * route passes requests of other versions on to the next route with the same path.
+   */
+  readonly filteredVersion: VersionValue | undefined;
 }
 
 /**
@@ -47,6 +53,8 @@ export function discoverRoutes(modules: ModulesContainer, config: ApplicationCon
           if (handlerPaths === undefined) continue;
           const requestMethod: RequestMethod = Reflect.getMetadata(METHOD_METADATA, handler);
           const methodVersion = Reflect.getMetadata(VERSION_METADATA, handler);
+          const version = methodVersion || controllerVersion;
+          const filteredVersion = version && versioningOptions?.type !== VersioningType.URI ? version : undefined;
           for (const methodPath of asList<string>(handlerPaths).map(addLeadingSlash)) {
             const paths = pathFactory.create(
               { ctrlPath, modulePath, globalPrefix, controllerVersion, methodVersion, versioningOptions, methodPath },
@@ -59,6 +67,7 @@ export function discoverRoutes(modules: ModulesContainer, config: ApplicationCon
                 controller,
                 methodName,
                 handler,
+                filteredVersion,
               });
             }
           }

@@ -32,7 +32,7 @@ async function freePort(): Promise<number> {
 /** Clicks a scenario's own button and waits for the page to record what the browser decided. */
 async function clickScenario(page: Page, id: string): Promise<ScenarioResult> {
   await page.click(`tr[data-id="${id}"] button`);
-  const handle = await page.waitForFunction((scenario) => (window as any).demo.results[scenario], id, { timeout: 15000 });
+  const handle = await page.waitForFunction((scenario) => (globalThis as any).demo.results[scenario], id, { timeout: 15000 });
   return (await handle.jsonValue()) as ScenarioResult;
 }
 
@@ -79,7 +79,7 @@ describe('the demo page in headless Chromium', () => {
     for (const [name, origin] of [['allowed', allowedOrigin], ['other', otherOrigin]] as const) {
       const page = await context.newPage();
       await page.goto(`${origin}/`);
-      const ids: string[] = await page.evaluate(() => (window as any).demo.scenarios);
+      const ids: string[] = await page.evaluate(() => (globalThis as any).demo.scenarios);
       for (const id of ids) results[name][id] = await clickScenario(page, id);
       if (name === 'allowed') {
         mkdirSync(join(SCREENSHOT, '..'), { recursive: true });

@@ -1,0 +1,57 @@
+import type { CompiledPolicy } from './compile.js';
+import type { CorsPolicyField } from './policy-options.js';
+
+/** The policy one route resolved to, as plain data: what it allows and where each field came from. */
+export interface CorsRoutePolicyReport {
+  readonly method: string;
+  readonly path: string;
+  /** `ReportsController.create`. */
+  readonly handler: string;
+  readonly enabled: boolean;
+  /** `['*']`, exact origins, `scheme://*.domain` patterns, RegExps as `/…/`, or `['function']`. */
+  readonly origin: readonly string[];
+  readonly credentials: boolean;
+  /** `'*'` for any. */
+  readonly methods: readonly string[] | '*';
+  readonly allowedHeaders: readonly string[] | '*';
+  readonly exposedHeaders: readonly string[];
+  readonly maxAge: number | undefined;
+  readonly allowPrivateNetwork: boolean;
+  readonly preflightContinue: boolean;
+  readonly optionsSuccessStatus: number;
+  /** `default`, `global`, a controller or a handler, per field. */
+  readonly sources: Readonly<Record<CorsPolicyField, string>>;
+}
+
+export function reportPolicy(route: { method: string; path: string; handler: string }, policy: CompiledPolicy): CorsRoutePolicyReport {
+  return {
+    ...route,
+    enabled: policy.enabled,
+    origin: policy.origin.allowed,
+    credentials: policy.credentials,
+    methods: policy.methods ? [...policy.methods] : '*',
+    allowedHeaders: policy.allowHeaders ? policy.allowHeaders.split(', ') : '*',
+    exposedHeaders: policy.exposedHeaders,
+    maxAge: policy.maxAge,
+    allowPrivateNetwork: policy.allowPrivateNetwork,
+    preflightContinue: policy.preflightContinue,
+    optionsSuccessStatus: policy.optionsSuccessStatus,
+    sources: policy.fieldSources,
+  };
+}
+
+/** One log line: `GET /api/reports (ReportsController.list): origin [https://a.com] from global, …`. */
+export function formatReport(report: CorsRoutePolicyReport): string {
+  const where = `${report.method} ${report.path} (${report.handler})`;
+  if (!report.enabled) return `${where}: CORS disabled (${report.sources.origin === 'default' ? 'default' : 'by @Cors(false)'})`;
+  const field = (name: CorsPolicyField, value: unknown) => `${name} ${Array.isArray(value) ? `[${value.join(', ')}]` : String(value)} from ${report.sources[name]}`;
+  return `${where}: ${[
+    field('origin', report.origin),
+    field('credentials', report.credentials),
+    field('methods', report.methods),
+    field('allowedHeaders', report.allowedHeaders),
+    field('exposedHeaders', report.exposedHeaders),
+    field('maxAge', report.maxAge),
+    field('allowPrivateNetwork', report.allowPrivateNetwork),
+  ].join(', ')}`;
+}

@@ -1,0 +1,36 @@
+import { Logger } from '@nestjs/common';
+import { REFUSAL_TEXT, type RefusalReason } from '../core/protocol.js';
+
+export type RefusalLogLevel = 'debug' | 'warn' | false;
+
+const LONGEST_LOGGED_VALUE = 120;
+
+/** Quotes a request value for a log line, cut short so that a 100 kB header cannot flood the log. */
+export function quote(value: string): string {
+  const shown = value.length > LONGEST_LOGGED_VALUE ? `${value.slice(0, LONGEST_LOGGED_VALUE)}… (${value.length} characters)` : value;
+  return `'${shown.replace(/[\r\n]/g, ' ')}'`;
+}
+
+/**
+ * Explains refusals through Nest's `Logger` (context `CorsPolicy`): one line per refusal, none for
+ * allowed requests. The browser only says "blocked by CORS policy"; this line says which route, which
+ * policy and what failed.
+ */
+export class RefusalLog {
+  private readonly logger = new Logger('CorsPolicy');
+
+  constructor(private readonly level: RefusalLogLevel) {}
+
+  /** `request`: `GET /api/reports` or `preflight for PUT /api/reports`. */
+  refusal(request: string, source: string, reason: RefusalReason, value: string): void {
+    if (this.level === false || !Logger.isLevelEnabled(this.level)) return;
+    const what = reason === 'disabled' ? REFUSAL_TEXT.disabled : `${REFUSAL_TEXT[reason]}: ${quote(value)}`;
+    this.logger[this.level](`Refused ${request} (policy of ${source}): ${what}`);
+  }
+
+  /** An `origin` function failed and the origin was refused; always logged, as an error. */
+  originError(source: string, error: unknown, origin: string): void {
+    const message = error instanceof Error ? error.message : String(error);
+    this.logger.error(`The origin function of ${source} failed for ${quote(origin)}, which was refused: ${message}`);
+  }
+}

@@ -1,0 +1,86 @@
+import fc from 'fast-check';
+import { compilePolicy } from '../../src/core/compile.js';
+import { CorsConfigurationError } from '../../src/core/errors.js';
+import { mergePolicies } from '../../src/core/merge.js';
+import { compileOrigin } from '../../src/core/origin-matcher.js';
+import type { CorsPolicyOptions } from '../../src/core/policy-options.js';
+import { applyActualResponseHeaders } from '../../src/core/protocol.js';
+import type { HeaderSink } from '../../src/core/vary.js';
+import { HOST, ORIGIN, PORT, RUNS, SCHEMES, SEED, hostileVariant, oracle } from './hostile-origins.js';
+
+const PATTERN = fc.tuple(fc.constantFrom(...SCHEMES), HOST, PORT).map(([scheme, host, port]) => `${scheme}://*.${host}${port}`);
+
+/** A random policy's origins, and origins to try against it: listed ones, their hostile variants, strangers. */
+const SCENARIO = fc
+  .record({ exact: fc.array(ORIGIN, { maxLength: 6 }), patterns: fc.array(PATTERN, { maxLength: 2 }) })
+  .chain((listed) => {
+    const pool = [...listed.exact, ...listed.patterns.map((pattern) => pattern.replace('*', 'sub'))];
+    const near = pool.length > 0 ? fc.constantFrom(...pool) : ORIGIN;
+    return fc.record({ listed: fc.constant(listed), origin: hostileVariant(fc.oneof(near, ORIGIN)) });
+  });
+
+class Headers implements HeaderSink {
+  readonly values = new Map<string, string>();
+  getHeader(name: string) { return this.values.get(name.toLowerCase()); }
+  setHeader(name: string, value: string) { this.values.set(name.toLowerCase(), value); }
+  removeHeader(name: string) { this.values.delete(name.toLowerCase()); }
+}
+
+describe(`policy properties (fast-check, seed ${SEED}, ${RUNS} runs each)`, () => {
+  it('grants an origin only if the policy allows exactly it', () => {
+    fc.assert(
+      fc.property(SCENARIO, ({ listed, origin }) => {
+        const matcher = compileOrigin([...listed.exact, ...listed.patterns], 'property');
+        expect(matcher.match(origin, {})).toBe(oracle(origin, listed.exact, listed.patterns));
+      }),
+      { seed: SEED, numRuns: RUNS },
+    );
+  });
+
+  it("never answers '*' together with credentials, whatever the options", () => {
+    const options = fc.record<CorsPolicyOptions>(
+      {
+        origin: fc.oneof(fc.constant('*'), fc.array(ORIGIN, { minLength: 1, maxLength: 3 })),
+        credentials: fc.boolean(),
+        exposedHeaders: fc.constantFrom('*', ['X-Total-Count'], undefined),
+      },
+      { requiredKeys: [] },
+    );
+    fc.assert(
+      fc.property(options, hostileVariant(ORIGIN), (policyOptions, origin) => {
+        let policy;
+        try {
+          policy = compilePolicy(mergePolicies([{ source: 'property', policy: policyOptions }]));
+        } catch (error) {
+          expect(error).toBeInstanceOf(CorsConfigurationError);
+          return;
+        }
+        const headers = new Headers();
+        applyActualResponseHeaders(policy, headers, origin, policy.origin.match(origin, {}) === true);
+        if (headers.getHeader('access-control-allow-origin') === '*') {
+          expect(headers.getHeader('access-control-allow-credentials')).toBeUndefined();
+        }
+      }),
+      { seed: SEED, numRuns: RUNS },
+    );
+  });
+
+  it('puts Vary: Origin on every response whose headers depend on the origin', () => {
+    fc.assert(
+      fc.property(SCENARIO, ORIGIN, fc.boolean(), ({ listed, origin }, other, credentials) => {
+        const policy = compilePolicy(mergePolicies([{ source: 'property', policy: { origin: [...listed.exact, ...listed.patterns], credentials } }]));
+        const answer = (value: string | undefined) => {
+          const headers = new Headers();
+          applyActualResponseHeaders(policy, headers, value, value !== undefined && policy.origin.match(value, {}) === true);
+          return headers;
+        };
+        const responses = [answer(origin), answer(other), answer(undefined)];
+        const acao = responses.map((headers) => headers.getHeader('access-control-allow-origin') ?? '');
+        if (new Set(acao).size > 1) {
+          for (const headers of responses) expect(headers.getHeader('vary')).toContain('Origin');
+        }
+      }),
+      { seed: SEED, numRuns: RUNS },
+    );
+  });
+});
