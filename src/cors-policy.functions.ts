@@ -23,7 +23,8 @@ export function getCorsPolicyReport(app: INestApplicationContext): CorsRoutePoli
 export function trustCorsPolicyOrigins(app: INestApplicationContext): (request: IncomingMessage) => boolean {
   let policies: CorsRoutePolicies | undefined;
   return (request) => {
-    const resolved = (policies ??= app.get(CorsRoutePolicies, { strict: false }));
+    const resolved: CorsRoutePolicies = policies ?? app.get(CorsRoutePolicies, { strict: false });
+    policies = resolved;
     return resolved.trustsOrigin(request);
   };
 }

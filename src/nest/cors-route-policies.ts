@@ -12,7 +12,7 @@ import { formatReport, reportPolicy, type CorsRoutePolicyReport } from '../core/
 import { RouteIndex } from '../core/route-index.js';
 import { CorsInterceptor } from './cors.interceptor.js';
 import { createCorsHook } from './cors.hook.js';
-import { installFirst } from './express-hook.js';
+import { installHook } from './express-hook.js';
 import { RefusalLog } from './refusal-log.js';
 import { pathnameOf } from './request-facts.js';
 import { discoverRoutes, type DiscoveredRoute } from './route-discovery.js';
@@ -30,7 +30,7 @@ export interface RouteGroup {
    * several handlers share the path and method it gets what every one of them grants.
    */
   readonly preflight: CompiledPolicy;
-  /** The policy of every candidate, when they share one; actual requests then need no selection. */
+  /** The one policy of candidates without version filters; actual requests then need no selection. */
   readonly shared: CompiledPolicy | undefined;
   readonly candidates: readonly Candidate[];
 }
@@ -92,10 +92,11 @@ export class CorsRoutePolicies implements OnModuleInit {
       { caseSensitive: matching?.caseSensitive ?? false, strict: matching ? !matching.ignoreTrailingSlash : false },
       (candidates): RouteGroup => {
         const policies = [...new Set(candidates.map((candidate) => candidate.policy))];
-        return { preflight: intersectPolicies(policies), shared: policies.length === 1 ? policies[0] : undefined, candidates };
+        const unfiltered = candidates.every((candidate) => candidate.accepts === undefined);
+        return { preflight: intersectPolicies(policies), shared: unfiltered && policies.length === 1 ? policies[0] : undefined, candidates };
       },
     );
-    if (adapter) installFirst(adapter, createCorsHook(this));
+    if (adapter) installHook(adapter, createCorsHook(this));
   }
 
   /** The routes registered for `method` and `pathname` (for a preflight: the requested method). */

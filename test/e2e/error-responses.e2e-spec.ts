@@ -85,3 +85,24 @@ describe('error responses carry the same CORS headers as successes', () => {
     expect(response.headers.vary).toContain('Origin');
   });
 });
+
+describe('an app served by its Express instance alone (serverless handlers, tests without the server)', () => {
+  it('still gets CORS headers and preflight answers', async () => {
+    const { NestFactory } = await import('@nestjs/core');
+    const { default: request } = await import('supertest');
+    const app = await NestFactory.create(AppModule, { logger: false });
+    await app.init();
+    try {
+      const express = app.getHttpAdapter().getInstance();
+      const actual = await request(express).get('/account').set('Origin', ADMIN);
+      expect(actual.status).toBe(401);
+      expect(actual.headers['access-control-allow-origin']).toBe(ADMIN);
+      expect(actual.headers.vary).toBe('Origin');
+      const preflight = await request(express).options('/account/json').set('Origin', ADMIN).set('Access-Control-Request-Method', 'POST');
+      expect(preflight.status).toBe(204);
+      expect(preflight.headers['access-control-allow-origin']).toBe(ADMIN);
+    } finally {
+      await app.close();
+    }
+  });
+});
