@@ -7,8 +7,8 @@ import { fileURLToPath } from 'node:url';
 import { ALLOWED_ORIGIN, MEASURED_PATH, REFUSED_ORIGIN, VARIANTS, type Variant } from './app-shape.js';
 import { runMicroBenchmark, type MicroResult } from './micro.js';
 
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 8);
-const DURATION = Number(process.env.BENCH_DURATION ?? 2);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 10);
+const DURATION = Number(process.env.BENCH_DURATION ?? 1.5);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10);
 const here = dirname(fileURLToPath(import.meta.url));
 const projectRoot = join(here, '..', '..', '..');

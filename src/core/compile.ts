@@ -41,19 +41,20 @@ const FORBIDDEN_METHODS = new Set(['CONNECT', 'TRACE', 'TRACK']);
 /** Methods the Fetch standard normalises to upper case; others are compared as written. */
 const NORMALISED_METHODS = new Set(['DELETE', 'GET', 'HEAD', 'OPTIONS', 'POST', 'PUT', 'PATCH']);
 
-/** What the caller wants to hear about while a compiled policy serves requests. */
+/** What the caller wants to hear about while a compiled policy serves requests, and what it shares. */
 export interface PolicyHooks {
   /** An `origin` function failed (threw, rejected, answered something else, or too late): the origin was refused. */
   onOriginError?(source: string, error: unknown, origin: string): void;
+  /**
+   * Origin matchers already built, by the `origin` value they were built from. Routes that inherit one
+   * list (10,000 origins from the global policy, say) then share one matcher instead of a copy each.
+   */
+  originMatchers?: Map<unknown, OriginMatcher>;
 }
 
 export function compilePolicy(merged: MergedPolicy, hooks: PolicyHooks = {}): CompiledPolicy {
   const { options, source } = merged;
-  const origin = compileOrigin(options.origin, source, {
-    timeout: options.originTimeout ?? 1000,
-    cache: options.originCache,
-    onError: (error, value) => hooks.onOriginError?.(source, error, value),
-  });
+  const origin = compileSharedOrigin(merged, hooks);
   const credentials = requireBoolean(options.credentials, 'credentials', source);
   if (origin.any && credentials) {
     throw new CorsConfigurationError(
@@ -101,6 +102,20 @@ export function compilePolicy(merged: MergedPolicy, hooks: PolicyHooks = {}): Co
     preflightVary: preflightVary(allowPrivateNetwork),
     fieldSources: merged.fieldSources,
   };
+}
+
+function compileSharedOrigin({ options, source }: MergedPolicy, hooks: PolicyHooks): OriginMatcher {
+  const compile = () =>
+    compileOrigin(options.origin, source, {
+      timeout: options.originTimeout ?? 1000,
+      cache: options.originCache,
+      onError: (error, value) => hooks.onOriginError?.(source, error, value),
+    });
+  // A function's matcher carries the policy's timeout, cache and source, so it is never shared.
+  if (typeof options.origin === 'function' || hooks.originMatchers === undefined) return compile();
+  let matcher = hooks.originMatchers.get(options.origin);
+  if (matcher === undefined) hooks.originMatchers.set(options.origin, (matcher = compile()));
+  return matcher;
 }
 
 function preflightVary(privateNetwork: boolean): string {

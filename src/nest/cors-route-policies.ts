@@ -56,7 +56,10 @@ export class CorsRoutePolicies implements OnModuleInit {
     private readonly moduleRef: ModuleRef,
   ) {
     this.log = new RefusalLog(options?.logRefusals ?? 'debug');
-    this.hooks = { onOriginError: (source, error, origin) => this.log.originError(source, error, origin) };
+    this.hooks = {
+      onOriginError: (source, error, origin) => this.log.originError(source, error, origin),
+      originMatchers: new Map(),
+    };
     // Runs before Nest registers the routes, which is when a handler's interceptors are read.
     this.attachVaryInterceptor();
   }
