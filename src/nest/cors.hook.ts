@@ -14,35 +14,50 @@ export function createCorsHook(policies: CorsRoutePolicies): RequestHook {
   return function corsPolicyHook(request: CorsRequest, response: ServerResponse, next: () => void): void {
     const origin = request.headers.origin;
     const method = request.method ?? 'GET';
+    const pathname = pathnameOf(request.url);
     if (method === 'OPTIONS' && origin !== undefined) {
       const requestedMethod = request.headers['access-control-request-method'];
       if (requestedMethod !== undefined) {
-        const group = policies.lookup(requestedMethod.toUpperCase(), pathnameOf(request.url));
+        const group = policies.lookup(requestedMethod.toUpperCase(), pathname);
         handlePreflight(group?.preflight ?? policies.global, request, response, next, origin, requestedMethod, policies.log);
         return;
       }
     }
 
-    const group = policies.lookup(method, pathnameOf(request.url));
-    const policy: CompiledPolicy =
-      group === undefined ? policies.global : (group.shared ?? policies.select(group, request));
+    const group = policies.lookup(method, pathname);
+    const policy: CompiledPolicy = group === undefined ? policies.global : (group.shared ?? policies.select(group, request));
     if (origin === undefined) {
       applyActualResponseHeaders(policy, response, undefined, false);
       next();
       return;
     }
     if (!policy.enabled) {
-      policies.log.refusal(`${method} ${pathnameOf(request.url)}`, policy.source, 'disabled', origin);
+      policies.log.refusal(`${method} ${pathname}`, policy.source, 'disabled', origin);
       next();
       return;
     }
     const verdict = policy.origin.match(origin, request);
-    const apply = (allowed: boolean) => {
-      if (!allowed) policies.log.refusal(`${method} ${pathnameOf(request.url)}`, policy.source, 'origin', origin);
-      applyActualResponseHeaders(policy, response, origin, allowed);
+    if (typeof verdict === 'boolean') {
+      answerActual(policies, policy, response, method, pathname, origin, verdict);
       next();
-    };
-    if (typeof verdict === 'boolean') apply(verdict);
-    else verdict.then(apply);
+    } else {
+      verdict.then((allowed) => {
+        answerActual(policies, policy, response, method, pathname, origin, allowed);
+        next();
+      });
+    }
   };
+}
+
+function answerActual(
+  policies: CorsRoutePolicies,
+  policy: CompiledPolicy,
+  response: ServerResponse,
+  method: string,
+  pathname: string,
+  origin: string,
+  allowed: boolean,
+): void {
+  if (!allowed) policies.log.refusal(`${method} ${pathname}`, policy.source, 'origin', origin);
+  applyActualResponseHeaders(policy, response, origin, allowed);
 }

@@ -33,7 +33,9 @@ export function handlePreflight(
   const verdict = policy.enabled ? policy.origin.match(origin, request) : false;
   const respond = (allowed: boolean) => {
     const decision = decidePreflight(policy, preflight, allowed);
-    if (!decision.allowed) log.refusal(`preflight for ${requestedMethod} ${pathnameOf(request.url)}`, policy.source, decision.reason, decision.value);
+    if (!decision.allowed) {
+      log.refusal(`preflight for ${requestedMethod} ${pathnameOf(request.url)}`, policy.source, decision.reason, decision.value);
+    }
     answer(policy, decision, response, next);
   };
   if (typeof verdict === 'boolean') respond(verdict);
