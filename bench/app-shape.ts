@@ -19,7 +19,7 @@ export const SAME_OPTIONS = {
   maxAge: 600,
 } satisfies CorsOptions & CorsPolicyOptions;
 
-export type Variant = 'A' | 'B' | 'C' | 'D' | 'E';
+export type Variant = 'A' | 'B' | 'C' | 'D' | 'E' | 'D2';
 
 export const VARIANTS: Record<Variant, string> = {
   A: 'no CORS',
@@ -27,6 +27,7 @@ export const VARIANTS: Record<Variant, string> = {
   C: 'CorsModule.forRoot()',
   D: 'forRoot + @Cors overrides',
   E: 'D + 10,000 origins + 2 patterns',
+  D2: 'D again (control: the noise floor)',
 };
 
 /** 10,000 exact origins and two wildcard patterns, with the measured origins among them. */
@@ -61,10 +62,10 @@ function makeController(index: number, overrides: boolean): Type {
 }
 
 export function benchModule(variant: Variant): DynamicModule {
-  const overrides = variant === 'D' || variant === 'E';
+  const overrides = variant === 'D' || variant === 'D2' || variant === 'E';
   const controllers = Array.from({ length: CONTROLLERS }, (_, index) => makeController(index, overrides));
   const imports: DynamicModule[] = [];
-  if (variant === 'C' || variant === 'D') imports.push(CorsModule.forRoot(SAME_OPTIONS));
+  if (variant === 'C' || variant === 'D' || variant === 'D2') imports.push(CorsModule.forRoot(SAME_OPTIONS));
   if (variant === 'E') imports.push(CorsModule.forRoot({ ...SAME_OPTIONS, origin: largeOriginList() }));
   @Module({})
   class BenchModule {}
