@@ -295,49 +295,47 @@ export function assertSafeRegExp(regExp: RegExp, source: string): void {
   }
 }
 
-/** Positions of `.` that are neither escaped nor in a class, with a letter or digit on both sides. */
-function unescapedDotsBetweenLetters(body: string): number[] {
-  const positions: number[] = [];
+/**
+ * The characters of a RegExp source that are syntax: not escaped, not inside a `[...]` class, each with
+ * the depth of the groups around it.
+ */
+function* syntaxCharacters(body: string): Generator<{ char: string; index: number; depth: number }> {
+  let depth = 0;
   let inClass = false;
-  for (let i = 0; i < body.length; i++) {
-    const char = body[i];
+  for (let index = 0; index < body.length; index++) {
+    const char = body[index];
     if (char === '\\') {
-      i++;
+      index++;
     } else if (inClass) {
       if (char === ']') inClass = false;
     } else if (char === '[') {
       inClass = true;
-    } else if (char === '.' && /[A-Za-z0-9]/.test(body[i - 1] ?? '') && /[A-Za-z0-9]/.test(body[i + 1] ?? '')) {
-      positions.push(i);
+    } else {
+      if (char === ')') depth--;
+      yield { char, index, depth };
+      if (char === '(') depth++;
+    }
+  }
+}
+
+/** Positions of a syntax `.` with a letter or digit on both sides: most likely meant as a literal dot. */
+function unescapedDotsBetweenLetters(body: string): number[] {
+  const positions: number[] = [];
+  for (const { char, index } of syntaxCharacters(body)) {
+    if (char === '.' && /[A-Za-z0-9]/.test(body[index - 1] ?? '') && /[A-Za-z0-9]/.test(body[index + 1] ?? '')) {
+      positions.push(index);
     }
   }
   return positions;
+}
+
+function hasTopLevelAlternation(body: string): boolean {
+  for (const { char, depth } of syntaxCharacters(body)) if (char === '|' && depth === 0) return true;
+  return false;
 }
 
 function isEscaped(text: string, index: number): boolean {
   let backslashes = 0;
   for (let i = index - 1; i >= 0 && text[i] === '\\'; i--) backslashes++;
   return backslashes % 2 === 1;
-}
-
-function hasTopLevelAlternation(body: string): boolean {
-  let depth = 0;
-  let inClass = false;
-  for (let i = 0; i < body.length; i++) {
-    const char = body[i];
-    if (char === '\\') {
-      i++;
-    } else if (inClass) {
-      if (char === ']') inClass = false;
-    } else if (char === '[') {
-      inClass = true;
-    } else if (char === '(') {
-      depth++;
-    } else if (char === ')') {
-      depth--;
-    } else if (char === '|' && depth === 0) {
-      return true;
-    }
-  }
-  return false;
 }

@@ -2,17 +2,12 @@ import { compilePolicy, intersectPolicies, type CompiledPolicy } from './compile
 import { mergePolicies } from './merge.js';
 import type { CorsPolicyOptions } from './policy-options.js';
 import { applyActualResponseHeaders, decidePreflight, type PreflightRequest } from './protocol.js';
-import { appendVary, type HeaderSink } from './vary.js';
+import { appendVary } from './vary.js';
+import { HeaderMap } from '../../test/support/header-map.js';
 
 const policy = (options: CorsPolicyOptions, source = 'global'): CompiledPolicy =>
   compilePolicy(mergePolicies([{ source, policy: options }]));
 
-class Headers implements HeaderSink {
-  readonly values = new Map<string, string>();
-  getHeader(name: string) { return this.values.get(name.toLowerCase()); }
-  setHeader(name: string, value: string) { this.values.set(name.toLowerCase(), value); }
-  removeHeader(name: string) { this.values.delete(name.toLowerCase()); }
-}
 
 const ask = (over: Partial<PreflightRequest> = {}): PreflightRequest => ({
   origin: 'https://app.com',
@@ -64,7 +59,7 @@ describe('actual response headers', () => {
     ['credentials come with the echoed origin', { origin: 'https://app.com', credentials: true }, 'https://app.com', true, { 'access-control-allow-origin': 'https://app.com', 'access-control-allow-credentials': 'true', vary: 'Origin' }],
     ['no origins at all: nothing depends on the origin', {}, 'https://app.com', false, {}],
   ])('%s', (_rule, options, origin, allowed, expected) => {
-    const headers = new Headers();
+    const headers = new HeaderMap();
     applyActualResponseHeaders(policy(options), headers, origin, allowed);
     expect(Object.fromEntries(headers.values)).toEqual(expected);
   });
@@ -78,7 +73,7 @@ describe('Vary', () => {
     ['*', 'Origin', '*'],
     ['Origin', 'Origin, Access-Control-Request-Method', 'Origin, Access-Control-Request-Method'],
   ])('%s + %s = %s', (current, added, expected) => {
-    const headers = new Headers();
+    const headers = new HeaderMap();
     if (current !== undefined) headers.setHeader('Vary', current);
     appendVary(headers, added);
     expect(headers.getHeader('Vary')).toBe(expected);

@@ -5,7 +5,7 @@ import { mergePolicies } from '../../src/core/merge.js';
 import { compileOrigin } from '../../src/core/origin-matcher.js';
 import type { CorsPolicyOptions } from '../../src/core/policy-options.js';
 import { applyActualResponseHeaders } from '../../src/core/protocol.js';
-import type { HeaderSink } from '../../src/core/vary.js';
+import { HeaderMap } from '../support/header-map.js';
 import { HOST, ORIGIN, PORT, RUNS, SCHEMES, SEED, hostileVariant, oracle } from './hostile-origins.js';
 
 const PATTERN = fc.tuple(fc.constantFrom(...SCHEMES), HOST, PORT).map(([scheme, host, port]) => `${scheme}://*.${host}${port}`);
@@ -19,12 +19,6 @@ const SCENARIO = fc
     return fc.record({ listed: fc.constant(listed), origin: hostileVariant(fc.oneof(near, ORIGIN)) });
   });
 
-class Headers implements HeaderSink {
-  readonly values = new Map<string, string>();
-  getHeader(name: string) { return this.values.get(name.toLowerCase()); }
-  setHeader(name: string, value: string) { this.values.set(name.toLowerCase(), value); }
-  removeHeader(name: string) { this.values.delete(name.toLowerCase()); }
-}
 
 describe(`policy properties (fast-check, seed ${SEED}, ${RUNS} runs each)`, () => {
   it('grants an origin only if the policy allows exactly it', () => {
@@ -55,7 +49,7 @@ describe(`policy properties (fast-check, seed ${SEED}, ${RUNS} runs each)`, () =
           expect(error).toBeInstanceOf(CorsConfigurationError);
           return;
         }
-        const headers = new Headers();
+        const headers = new HeaderMap();
         applyActualResponseHeaders(policy, headers, origin, policy.origin.match(origin, {}) === true);
         if (headers.getHeader('access-control-allow-origin') === '*') {
           expect(headers.getHeader('access-control-allow-credentials')).toBeUndefined();
@@ -70,7 +64,7 @@ describe(`policy properties (fast-check, seed ${SEED}, ${RUNS} runs each)`, () =
       fc.property(SCENARIO, ORIGIN, fc.boolean(), ({ listed, origin }, other, credentials) => {
         const policy = compilePolicy(mergePolicies([{ source: 'property', policy: { origin: [...listed.exact, ...listed.patterns], credentials } }]));
         const answer = (value: string | undefined) => {
-          const headers = new Headers();
+          const headers = new HeaderMap();
           applyActualResponseHeaders(policy, headers, value, value !== undefined && policy.origin.match(value, {}) === true);
           return headers;
         };
