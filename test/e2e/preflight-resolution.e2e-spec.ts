@@ -156,3 +156,25 @@ describe('several handlers on one path and method: a preflight grants only what 
     expect(v1.headers.vary).toContain('Origin');
   });
 });
+
+describe('media-type versioning: Nest’s own version filter picks the handler of an actual request', () => {
+  let running: RunningApp;
+  beforeAll(async () => {
+    running = await startApp(SharedPathModule, (app) => app.enableVersioning({ type: VersioningType.MEDIA_TYPE, key: 'v=' }));
+  });
+  afterAll(() => running.close());
+
+  it('a preflight gets what both versions grant', async () => {
+    expect(await preflight(running, '/orders', 'POST', ADMIN)).toBe(ADMIN);
+    expect(await preflight(running, '/orders', 'POST', OTHER)).toBe('refused 403');
+  });
+
+  it.each([
+    ['application/json;v=2', OTHER, OTHER],
+    ['application/json;v=1', OTHER, undefined],
+    ['application/json;v=1', SPA, SPA],
+  ])('Accept: %s from %s', async (accept, origin, expected) => {
+    const response = await running.http.post('/orders').set('Origin', origin).set('Accept', accept);
+    expect(response.headers['access-control-allow-origin']).toBe(expected);
+  });
+});
