@@ -80,6 +80,8 @@ export function compileOrigin(
     }
   }
 
+  // Hashing a fresh header string is most of a lookup's cost: skip it where there is nothing to look up.
+  const hasExact = exact.size > 0;
   const allowed = [
     ...exact,
     ...patterns.map((pattern) => `${pattern.prefix}*${pattern.suffix}`),
@@ -91,7 +93,7 @@ export function compileOrigin(
     allowed,
     match(origin: string): boolean {
       if (origin.length > MAX_ORIGIN_LENGTH) return false;
-      if (exact.has(origin)) return true;
+      if (hasExact && exact.has(origin)) return true;
       // 'null' is the origin of sandboxed frames, file: pages and some redirects: only an explicit
       // 'null' in the list allows it, never a pattern.
       if (origin === 'null') return false;
