@@ -64,10 +64,6 @@ export class CorsRoutePolicies implements OnModuleInit {
     this.attachVaryInterceptor();
   }
 
-  get global(): CompiledPolicy {
-    return this.globalPolicy;
-  }
-
   onModuleInit(): void {
     this.globalPolicy = compilePolicy(mergePolicies([this.globalLayer()]), this.hooks);
     const config = applicationConfigOf(this.moduleRef);
@@ -102,16 +98,20 @@ export class CorsRoutePolicies implements OnModuleInit {
     if (adapter) installHook(adapter, createCorsHook(this));
   }
 
-  /** The routes registered for `method` and `pathname` (for a preflight: the requested method). */
-  lookup(method: string, pathname: string): RouteGroup | undefined {
-    return this.index.lookup(method, pathname);
+  /** What a preflight for `requestedMethod` on `pathname` gets: see {@link RouteGroup.preflight}. */
+  preflightPolicyFor(requestedMethod: string, pathname: string): CompiledPolicy {
+    return this.index.lookup(requestedMethod, pathname)?.preflight ?? this.globalPolicy;
   }
 
   /**
    * The policy of the handler an actual request reaches: the first candidate whose version filter lets it
-   * through, as Express tries them; the global default when none does (Nest answers 404).
+   * through, as Express tries them; the global default for a path with no route, or when no candidate
+   * takes the request (Nest answers 404).
    */
-  select(group: RouteGroup, request: IncomingMessage): CompiledPolicy {
+  policyFor(method: string, pathname: string, request: IncomingMessage): CompiledPolicy {
+    const group = this.index.lookup(method, pathname);
+    if (group === undefined) return this.globalPolicy;
+    if (group.shared !== undefined) return group.shared;
     for (const candidate of group.candidates) {
       if (candidate.accepts === undefined || candidate.accepts(request)) return candidate.policy;
     }
@@ -130,8 +130,7 @@ export class CorsRoutePolicies implements OnModuleInit {
   trustsOrigin(request: IncomingMessage): boolean {
     const origin = request.headers.origin;
     if (origin === undefined) return false;
-    const group = this.lookup(request.method ?? 'GET', pathnameOf(request.url));
-    const policy = group === undefined ? this.globalPolicy : (group.shared ?? this.select(group, request));
+    const policy = this.policyFor(request.method ?? 'GET', pathnameOf(request.url), request);
     return policy.enabled && !policy.origin.any && policy.origin.match(origin, request) === true;
   }
 

@@ -18,14 +18,13 @@ export function createCorsHook(policies: CorsRoutePolicies): RequestHook {
     if (method === 'OPTIONS' && origin !== undefined) {
       const requestedMethod = request.headers['access-control-request-method'];
       if (requestedMethod !== undefined) {
-        const group = policies.lookup(requestedMethod.toUpperCase(), pathname);
-        handlePreflight(group?.preflight ?? policies.global, request, response, next, origin, requestedMethod, policies.log);
+        const policy = policies.preflightPolicyFor(requestedMethod.toUpperCase(), pathname);
+        handlePreflight(policy, request, response, next, origin, requestedMethod, policies.log);
         return;
       }
     }
 
-    const group = policies.lookup(method, pathname);
-    const policy: CompiledPolicy = group === undefined ? policies.global : (group.shared ?? policies.select(group, request));
+    const policy = policies.policyFor(method, pathname, request);
     if (origin === undefined) {
       applyActualResponseHeaders(policy, response, undefined, false);
       next();
