@@ -1,14 +1,14 @@
 import type { INestApplicationContext } from '@nestjs/common';
 import type { IncomingMessage } from 'node:http';
 import type { CorsRoutePolicyReport } from './core/report.js';
-import { CorsRoutePolicies } from './nest/cors-route-policies.js';
+import { CorsBinding } from './nest/cors.binding.js';
 
 /**
  * The policy every route of an initialised app resolved to, with the source of each field: for a test
  * or a health endpoint that asserts e.g. "no route allows credentials from a wildcard pattern".
  */
 export function getCorsPolicyReport(app: INestApplicationContext): CorsRoutePolicyReport[] {
-  return app.get(CorsRoutePolicies, { strict: false }).report();
+  return app.get(CorsBinding, { strict: false }).report();
 }
 
 /**
@@ -21,10 +21,10 @@ export function getCorsPolicyReport(app: INestApplicationContext): CorsRoutePoli
  * ```
  */
 export function trustCorsPolicyOrigins(app: INestApplicationContext): (request: IncomingMessage) => boolean {
-  let policies: CorsRoutePolicies | undefined;
+  let binding: CorsBinding | undefined;
   return (request) => {
-    const resolved: CorsRoutePolicies = policies ?? app.get(CorsRoutePolicies, { strict: false });
-    policies = resolved;
+    const resolved: CorsBinding = binding ?? app.get(CorsBinding, { strict: false });
+    binding = resolved;
     return resolved.trustsOrigin(request);
   };
 }

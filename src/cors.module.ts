@@ -1,7 +1,8 @@
 import { Global, Module, type DynamicModule } from '@nestjs/common';
 import type { CorsModuleOptions } from './cors-options.interface.js';
 import { ConfigurableCorsModule, type CorsModuleAsyncOptions } from './cors.module-definition.js';
-import { CorsRoutePolicies } from './nest/cors-route-policies.js';
+import { CorsBinding } from './nest/cors.binding.js';
+import { CorsPolicyRegistry } from './nest/cors-policy.registry.js';
 
 /**
  * Import once, in the root module. `forRoot(options)` sets the app-wide default policy;
@@ -9,7 +10,7 @@ import { CorsRoutePolicies } from './nest/cors-route-policies.js';
  * per controller or handler.
  */
 @Global()
-@Module({ providers: [CorsRoutePolicies] })
+@Module({ providers: [CorsPolicyRegistry, CorsBinding] })
 export class CorsModule extends ConfigurableCorsModule {
   static forRoot(options: CorsModuleOptions = {}): DynamicModule {
     return super.forRoot(options);

@@ -2,6 +2,7 @@ import { CorsConfigurationError } from './errors.js';
 import type { MergedPolicy } from './merge.js';
 import { compileOrigin, type OriginMatcher, type OriginVerdict } from './origin-matcher.js';
 import type { CorsPolicyField, CorsPolicyOptions } from './policy-options.js';
+import { preflightVaryOf, prepareActualDecisions, type ActualDecisions } from './protocol.js';
 import { isToken, splitList } from './tokens.js';
 
 /**
@@ -31,8 +32,12 @@ export interface CompiledPolicy {
   readonly preflightContinue: boolean;
   readonly optionsSuccessStatus: number;
   readonly allowPrivateNetwork: boolean;
+  /** Send `Timing-Allow-Origin` with the granted origin. */
+  readonly timingAllowOrigin: boolean;
   /** `Vary` of a preflight answer: it depends on the origin and on what the preflight asks for. */
   readonly preflightVary: string;
+  /** What an actual request gets, prepared here so that a request only picks one. */
+  readonly actual: ActualDecisions;
   readonly fieldSources: Readonly<Record<CorsPolicyField, string>>;
 }
 
@@ -81,7 +86,7 @@ export function compilePolicy(merged: MergedPolicy, hooks: PolicyHooks = {}): Co
   const optionsSuccessStatus = compileStatus(options.optionsSuccessStatus, source);
   const allowPrivateNetwork = requireBoolean(options.allowPrivateNetwork, 'allowPrivateNetwork', source);
   const exposedHeaders = exposed === undefined ? ['*'] : [...exposed];
-  return {
+  return withActualDecisions({
     source,
     enabled: merged.enabled,
     origin,
@@ -99,9 +104,14 @@ export function compilePolicy(merged: MergedPolicy, hooks: PolicyHooks = {}): Co
     preflightContinue: requireBoolean(options.preflightContinue, 'preflightContinue', source),
     optionsSuccessStatus,
     allowPrivateNetwork,
-    preflightVary: preflightVary(allowPrivateNetwork),
+    timingAllowOrigin: options.timingAllowOrigin === true,
+    preflightVary: preflightVaryOf(allowPrivateNetwork),
     fieldSources: merged.fieldSources,
-  };
+  });
+}
+
+function withActualDecisions(policy: Omit<CompiledPolicy, 'actual'>): CompiledPolicy {
+  return { ...policy, actual: prepareActualDecisions(policy) };
 }
 
 function compileSharedOrigin({ options, source }: MergedPolicy, hooks: PolicyHooks): OriginMatcher {
@@ -116,11 +126,6 @@ function compileSharedOrigin({ options, source }: MergedPolicy, hooks: PolicyHoo
   let matcher = hooks.originMatchers.get(options.origin);
   if (matcher === undefined) hooks.originMatchers.set(options.origin, (matcher = compile()));
   return matcher;
-}
-
-function preflightVary(privateNetwork: boolean): string {
-  const names = 'Origin, Access-Control-Request-Method, Access-Control-Request-Headers';
-  return privateNetwork ? `${names}, Access-Control-Request-Private-Network` : names;
 }
 
 /** Returns the list, or `undefined` for `'*'` (any). */
@@ -219,7 +224,7 @@ export function intersectPolicies(policies: readonly CompiledPolicy[]): Compiled
   const maxAge = maxAges.length > 0 ? Math.min(...maxAges) : undefined;
   const allowPrivateNetwork = every((policy) => policy.allowPrivateNetwork);
   const usableExposed = credentials && exposedHeaders.includes('*') ? [] : exposedHeaders;
-  return {
+  return withActualDecisions({
     source: distinct.map((policy) => policy.source).join(' & '),
     enabled,
     origin,
@@ -237,9 +242,10 @@ export function intersectPolicies(policies: readonly CompiledPolicy[]): Compiled
     preflightContinue: every((policy) => policy.preflightContinue),
     optionsSuccessStatus: distinct[0].optionsSuccessStatus,
     allowPrivateNetwork,
-    preflightVary: preflightVary(allowPrivateNetwork),
+    timingAllowOrigin: every((policy) => policy.timingAllowOrigin),
+    preflightVary: preflightVaryOf(allowPrivateNetwork),
     fieldSources: distinct[0].fieldSources,
-  };
+  });
 }
 
 /** `undefined` stands for "any". */

@@ -41,6 +41,8 @@ export interface CorsPolicyOptions {
   optionsSuccessStatus?: number;
   /** Answer Private Network Access preflights (`Access-Control-Allow-Private-Network`). Default: `false`. */
   allowPrivateNetwork?: boolean;
+  /** Send `Timing-Allow-Origin` with the granted origin, so Resource Timing works cross-origin. Default: `false`. */
+  timingAllowOrigin?: boolean;
   /** Milliseconds an `origin` function may take before the origin is refused. Default: `1000`. */
   originTimeout?: number;
   /** Remember an `origin` function's answers: at most `size` origins, each for `ttl` milliseconds. Default: off. */
@@ -59,6 +61,7 @@ export const CORS_POLICY_FIELDS: readonly CorsPolicyField[] = [
   'preflightContinue',
   'optionsSuccessStatus',
   'allowPrivateNetwork',
+  'timingAllowOrigin',
   'originTimeout',
   'originCache',
 ];
@@ -74,6 +77,7 @@ export const DEFAULT_POLICY_OPTIONS: Required<Omit<CorsPolicyOptions, 'exposedHe
   preflightContinue: false,
   optionsSuccessStatus: 204,
   allowPrivateNetwork: false,
+  timingAllowOrigin: false,
   originTimeout: 1000,
   originCache: undefined,
 };

@@ -1,9 +1,9 @@
 import { compilePolicy, intersectPolicies, type CompiledPolicy } from './compile.js';
 import { mergePolicies } from './merge.js';
 import type { CorsPolicyOptions } from './policy-options.js';
-import { applyActualResponseHeaders, decidePreflight, type PreflightRequest } from './protocol.js';
-import { appendVary } from './vary.js';
-import { HeaderMap } from '../../test/support/header-map.js';
+import { decidePreflight, describeRefusal, refusalBody, refuseUnroutedMethod, type PreflightRequest } from './protocol.js';
+import { mergeVary } from './vary.js';
+import { actualHeaders } from '../../test/support/actual-headers.js';
 
 const policy = (options: CorsPolicyOptions, source = 'global'): CompiledPolicy =>
   compilePolicy(mergePolicies([{ source, policy: options }]));
@@ -46,6 +46,7 @@ describe('preflight decisions', () => {
         ['Access-Control-Allow-Headers', 'Content-Type, X-Id'],
         ['Access-Control-Max-Age', '600'],
       ],
+      vary: 'Origin, Access-Control-Request-Method, Access-Control-Request-Headers',
     });
   });
 });
@@ -58,10 +59,16 @@ describe('actual response headers', () => {
     ["'*' answers * without Vary", { origin: '*', exposedHeaders: 'X-Total-Count' }, 'https://any.com', true, { 'access-control-allow-origin': '*', 'access-control-expose-headers': 'X-Total-Count' }],
     ['credentials come with the echoed origin', { origin: 'https://app.com', credentials: true }, 'https://app.com', true, { 'access-control-allow-origin': 'https://app.com', 'access-control-allow-credentials': 'true', vary: 'Origin' }],
     ['no origins at all: nothing depends on the origin', {}, 'https://app.com', false, {}],
-  ])('%s', (_rule, options, origin, allowed, expected) => {
-    const headers = new HeaderMap();
-    applyActualResponseHeaders(policy(options), headers, origin, allowed);
-    expect(Object.fromEntries(headers.values)).toEqual(expected);
+    ['timingAllowOrigin echoes the granted origin', { origin: 'https://app.com', timingAllowOrigin: true }, 'https://app.com', true, { 'access-control-allow-origin': 'https://app.com', 'timing-allow-origin': 'https://app.com', vary: 'Origin' }],
+    ['timingAllowOrigin grants nothing to a refused origin', { origin: 'https://app.com', timingAllowOrigin: true }, 'https://evil.com', false, { vary: 'Origin' }],
+    ["timingAllowOrigin with '*' answers *", { origin: '*', timingAllowOrigin: true }, 'https://any.com', true, { 'access-control-allow-origin': '*', 'timing-allow-origin': '*' }],
+    ['a disabled route sends nothing', { origin: 'https://app.com' }, 'https://app.com', true, {}],
+  ])('%s', (rule, options, origin, allowed, expected) => {
+    if (rule.startsWith('a disabled route')) {
+      expect(actualHeaders(compilePolicy(mergePolicies([{ source: 'global', policy: options }, { source: 'A', policy: false }])), origin, allowed)).toEqual(expected);
+      return;
+    }
+    expect(actualHeaders(policy(options), origin, allowed)).toEqual(expected);
   });
 });
 
@@ -72,11 +79,24 @@ describe('Vary', () => {
     ['origin', 'Origin', 'origin'],
     ['*', 'Origin', '*'],
     ['Origin', 'Origin, Access-Control-Request-Method', 'Origin, Access-Control-Request-Method'],
+    ['Accept, Origin', 'Origin', 'Accept, Origin'],
   ])('%s + %s = %s', (current, added, expected) => {
-    const headers = new HeaderMap();
-    if (current !== undefined) headers.setHeader('Vary', current);
-    appendVary(headers, added);
-    expect(headers.getHeader('Vary')).toBe(expected);
+    expect(mergeVary(current, added) ?? current).toBe(expected);
+  });
+});
+
+describe('refusal reasons', () => {
+  it('names the method and the path when no route serves the method', () => {
+    const decision = refuseUnroutedMethod('PUT', '/admin/reports');
+    expect(decision.allowed).toBe(false);
+    if (decision.allowed) return;
+    expect(describeRefusal(decision)).toBe('method not allowed: no PUT route for /admin/reports');
+    expect(refusalBody(decision)).toBe('CORS preflight refused: method not allowed: no PUT route for /admin/reports');
+  });
+
+  it('quotes the value that failed', () => {
+    expect(describeRefusal({ reason: 'origin', value: 'https://evil.example' })).toBe("origin not allowed: 'https://evil.example'");
+    expect(refusalBody({ reason: 'origin', value: 'https://evil.example' })).toBe('CORS preflight refused: origin not allowed');
   });
 });
 

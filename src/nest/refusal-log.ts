@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { REFUSAL_TEXT, type RefusalReason } from '../core/protocol.js';
+import { describeRefusal, type Refusal } from '../core/protocol.js';
 
 export type RefusalLogLevel = 'debug' | 'warn' | false;
 
@@ -21,11 +21,18 @@ export class RefusalLog {
 
   constructor(private readonly level: RefusalLogLevel) {}
 
-  /** `request`: `GET /api/reports` or `preflight for PUT /api/reports`. */
-  refusal(request: string, source: string, reason: RefusalReason, value: string): void {
+  get enabled(): boolean {
+    return this.level !== false && Logger.isLevelEnabled(this.level);
+  }
+
+  /**
+   * `request`: `GET /api/reports` or `preflight for PUT /api/reports`; `source`: the policy's, or
+   * `undefined` where no policy decided (a method no route serves).
+   */
+  refusal(request: string, source: string | undefined, refusal: Pick<Refusal, 'reason' | 'value'>): void {
     if (this.level === false || !Logger.isLevelEnabled(this.level)) return;
-    const what = reason === 'disabled' ? REFUSAL_TEXT.disabled : `${REFUSAL_TEXT[reason]}: ${quote(value)}`;
-    this.logger[this.level](`Refused ${request} (policy of ${source}): ${what}`);
+    const policy = source === undefined ? '' : ` (policy of ${source})`;
+    this.logger[this.level](`Refused ${request}${policy}: ${describeRefusal(refusal, quote)}`);
   }
 
   /** An `origin` function failed and the origin was refused; always logged, as an error. */

@@ -1,0 +1,11 @@
+import type { HttpServer } from '@nestjs/common';
+import type { ApplicationConfig } from '@nestjs/core';
+import { ExpressPlatform } from './express/express.platform.js';
+import type { HttpPlatform } from './http-platform.js';
+
+/** The platform of the app's HTTP adapter. */
+export function platformFor(adapter: HttpServer, config: ApplicationConfig): HttpPlatform {
+  const type = adapter.getType?.();
+  if (type === 'express') return new ExpressPlatform(adapter, config);
+  throw new Error(`nestjs-cors-policy: the app runs on the '${type}' platform; this version supports @nestjs/platform-express only.`);
+}
