@@ -88,11 +88,13 @@ export class CorsPolicyRegistry implements NestRoutes {
         const instance = (wrapper.instance as object | undefined) ?? Object.create(controller.prototype);
         for (const definition of routeDefinitionsOf(instance, controller.prototype)) {
           const callback = definition.targetCallback;
-          const marks: RouteMark[] = Reflect.getMetadata(CORS_ROUTE_METADATA, callback) ?? [];
-          if (marks.some((mark) => mark.controller === controller)) continue;
           const mark = { controller, definition };
-          Reflect.defineMetadata(CORS_ROUTE_METADATA, [...marks, mark], callback);
           this.marks.push(mark);
+          // Shared by every app in the process that serves this controller: each looks up its own policies.
+          const marks: RouteMark[] = Reflect.getMetadata(CORS_ROUTE_METADATA, callback) ?? [];
+          if (!marks.some((known) => known.controller === controller)) {
+            Reflect.defineMetadata(CORS_ROUTE_METADATA, [...marks, mark], callback);
+          }
         }
       }
     }

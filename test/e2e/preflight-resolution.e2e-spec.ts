@@ -73,7 +73,6 @@ describe('preflight resolution: a preflight gets the policy of the route the act
   it.each([
     ['the requested method picks the handler: POST is admin-only', '/api/v1/reports', 'POST', ADMIN, ADMIN],
     ['the requested method picks the handler: POST refuses the SPA', '/api/v1/reports', 'POST', SPA, 'refused 403'],
-    ['GET on the same path keeps the global list', '/api/v1/reports', 'PUT', SPA, SPA],
     ['a route parameter matches', '/api/v1/reports/42', 'GET', OTHER, OTHER],
     ['a route parameter uses its own policy', '/api/v1/reports/42', 'GET', SPA, 'refused 403'],
     ['a named wildcard matches deeper paths', '/api/v1/reports/files/a/b.pdf', 'GET', SPA, SPA],
@@ -99,8 +98,15 @@ describe('preflight resolution: a preflight gets the policy of the route the act
     expect(actual.headers['access-control-allow-origin']).toBe(SPA);
   });
 
-  it('a method the path has no route for gets the global default', async () => {
-    expect(await preflight(running, '/api/v1/pets/dogs', 'DELETE', SPA)).toBe(SPA);
+  it.each([
+    ['/api/v1/reports', 'PUT'],
+    ['/api/v1/pets/dogs', 'DELETE'],
+  ])('a method no route of %s serves (%s) is refused, and the reason says so', async (path, method) => {
+    const response = await running.http.options(path).set('Origin', SPA).set('Access-Control-Request-Method', method);
+    expect(response.status).toBe(403);
+    expect(response.headers['access-control-allow-origin']).toBeUndefined();
+    expect(response.text).toBe(`CORS preflight refused: method not allowed: no ${method} route for ${path}`);
+    expect(response.headers.vary).toContain('Origin');
   });
 
   it('a wrong version is not the versioned route', async () => {
@@ -117,8 +123,8 @@ class OrdersController {
 
 @Controller('inbox')
 class InboxController {
-  @All() @Cors({ origin: [SPA, ADMIN], methods: ['POST', 'PUT'] }) any() { return {}; }
-  @Post() @Cors({ origin: [ADMIN], methods: ['POST'] }) post() { return {}; }
+  @All() @Cors({ origin: [SPA, ADMIN], methods: ['POST', 'PUT'] }) any() { return { handler: 'any' }; }
+  @Post() @Cors({ origin: [ADMIN, OTHER], methods: ['POST'] }) post() { return { handler: 'post' }; }
 }
 
 @Module({ imports: [CorsModule.forRoot({ origin: '*' })], controllers: [OrdersController, InboxController] })
@@ -135,14 +141,20 @@ describe('several handlers on one path and method: a preflight grants only what 
     ['an origin both header versions allow', '/orders', ADMIN, ADMIN],
     ['an origin only v1 allows', '/orders', SPA, 'refused 403'],
     ['an origin only v2 allows', '/orders', OTHER, 'refused 403'],
-    ['@All beside @Post: an origin both allow', '/inbox', ADMIN, ADMIN],
-    ['@All beside @Post: an origin only @All allows', '/inbox', SPA, 'refused 403'],
+    ['@All declared before @Post serves POST: an origin it allows', '/inbox', SPA, SPA],
+    ['@All declared before @Post serves POST: an origin only @Post allows', '/inbox', OTHER, 'refused 403'],
   ])('%s: %s from %s', async (_rule, path, origin, expected) => {
     expect(await preflight(running, path, 'POST', origin)).toBe(expected);
   });
 
   it('a PUT reaches only @All, so its policy alone answers', async () => {
     expect(await preflight(running, '/inbox', 'PUT', SPA)).toBe(SPA);
+  });
+
+  it('an actual POST runs @All, the first route Express registered for the path', async () => {
+    const response = await running.http.post('/inbox').set('Origin', SPA);
+    expect(response.body).toEqual({ handler: 'any' });
+    expect(response.headers['access-control-allow-origin']).toBe(SPA);
   });
 
   it('an actual request gets the policy of the handler that ran', async () => {

@@ -1,4 +1,4 @@
-import { Controller, Get, Module, Put } from '@nestjs/common';
+import { All, Controller, Get, Module, Put } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import request from 'supertest';
@@ -12,6 +12,7 @@ class ReportsController {
   @Get() list() { return []; }
   @Put(':id') @Cors({ origin: APP, allowedHeaders: ['Content-Type'] }) update() { return {}; }
   @Get('closed') @Cors(false) closed() { return {}; }
+  @All('any') any() { return {}; }
 }
 
 async function start(options: CorsModuleOptions, logger: CaptureLogger) {
@@ -42,9 +43,14 @@ describe('explainable refusals: one log line per refusal, none for allowed reque
       "Refused preflight for PUT /reports/7 (policy of ReportsController.update): request header not allowed: 'x-secret'",
     ],
     [
-      'a method refused on a preflight',
+      'a method the policy does not allow, on a preflight',
+      () => http.options('/reports/any').set('Origin', APP).set('Access-Control-Request-Method', 'PROPFIND'),
+      "Refused preflight for PROPFIND /reports/any (policy of global): method not allowed: 'PROPFIND'",
+    ],
+    [
+      'a method no route of the path serves, on a preflight: no policy decided',
       () => http.options('/reports').set('Origin', APP).set('Access-Control-Request-Method', 'PROPFIND'),
-      "Refused preflight for PROPFIND /reports (policy of global): method not allowed: 'PROPFIND'",
+      'Refused preflight for PROPFIND /reports: method not allowed: no PROPFIND route for /reports',
     ],
     [
       'an origin refused on an actual request',
