@@ -1,4 +1,4 @@
-import { Inject, Injectable, VersioningType, type Type } from '@nestjs/common';
+import { Inject, Injectable, VERSION_NEUTRAL, VersioningType, type Type } from '@nestjs/common';
 import { ModulesContainer, type ApplicationConfig } from '@nestjs/core';
 import { CORS_POLICY_METADATA, CORS_ROUTE_METADATA } from '../cors.constants.js';
 import { CORS_MODULE_OPTIONS } from '../cors.module-definition.js';
@@ -59,7 +59,8 @@ export class CorsPolicyRegistry implements NestRoutes {
         name: `${controller.name}.${definition.methodName}`,
         policy: this.compileHandlerPolicy(controller, definition, byController),
         host: Reflect.getMetadata(HOST_METADATA, controller),
-        filteredVersion: version && versioning!.type !== VersioningType.URI ? version : undefined,
+        // The adapter's filter lets every request through for VERSION_NEUTRAL, as for versions in the URI.
+        filteredVersion: version && version !== VERSION_NEUTRAL && versioning!.type !== VersioningType.URI ? version : undefined,
       });
     }
   }

@@ -1,6 +1,6 @@
 import type { HttpServer } from '@nestjs/common';
 import type { ApplicationConfig } from '@nestjs/core';
-import type { IncomingMessage } from 'node:http';
+import { METHODS, type IncomingMessage } from 'node:http';
 import type { CompiledPolicy } from '../../core/compile.js';
 import { hostFilter, versionFilter } from '../../nest/nest-internals.js';
 import { UNROUTED_METHOD, type NestRoute, type NestRoutes, type RouteReached, type RouteResolver } from '../http-platform.js';
@@ -46,6 +46,8 @@ interface Resolution {
 }
 
 const RAW_HANDLER: Step = { route: undefined, host: undefined, version: undefined };
+/** Nest's own 404 handler, which it mounts on paths excluded from the global prefix: no handler at all. */
+const NOT_FOUND: Step = { route: undefined, host: undefined, version: undefined };
 /** Methods no route names share one cache: only `all()` routes serve them. */
 const ANY_OTHER_METHOD = '\0other';
 const CACHED_PATHS = 1024;
@@ -74,6 +76,7 @@ export class ExpressRouteResolver implements RouteResolver {
     private readonly config: ApplicationConfig,
     private readonly reached: RouteReached,
     private readonly pathGetter: (request: IncomingMessage) => string | undefined,
+    private readonly notFoundHandlers: ReadonlySet<Function>,
   ) {
     this.namedMethods = new Set(['HEAD']);
     for (const layer of stack) {
@@ -128,11 +131,20 @@ export class ExpressRouteResolver implements RouteResolver {
     const found: Array<{ method: string; path: string; route: NestRoute }> = [];
     for (const layer of this.stack) {
       if (!layer.route) continue;
+      const methodsByHandler = new Map<NestRoute, string[]>();
       for (const inner of layer.route.stack) {
         const route = this.stepOf(inner).route;
         if (route === undefined) continue;
-        const paths = Array.isArray(layer.route.path) ? layer.route.path : [layer.route.path];
-        for (const path of paths) found.push({ method: inner.method?.toUpperCase() ?? 'ALL', path: String(path), route });
+        const methods = methodsByHandler.get(route) ?? [];
+        methodsByHandler.set(route, [...methods, inner.method?.toUpperCase() ?? 'ALL']);
+      }
+      const paths = Array.isArray(layer.route.path) ? layer.route.path : [layer.route.path];
+      for (const [route, methods] of methodsByHandler) {
+        // Express's `app.all()` registers the handler once per method Node knows.
+        const all = methods.includes('ALL') || METHODS.every((method) => methods.includes(method));
+        for (const path of paths) {
+          for (const method of all ? ['ALL'] : methods) found.push({ method, path: String(path), route });
+        }
       }
     }
     return found;
@@ -173,6 +185,7 @@ export class ExpressRouteResolver implements RouteResolver {
       for (const inner of layer.route.stack) {
         if (inner.method !== undefined && inner.method !== dispatched) continue;
         const step = this.stepOf(inner);
+        if (step === NOT_FOUND) return done();
         steps.push(step);
         if (step.host === undefined && step.version === undefined) return done();
       }
@@ -189,7 +202,7 @@ export class ExpressRouteResolver implements RouteResolver {
       if (!matched) continue;
       for (const inner of layer.route.stack) {
         const step = this.stepOf(inner);
-        if (step.host === undefined || step.host(request)) return true;
+        if (step !== NOT_FOUND && (step.host === undefined || step.host(request))) return true;
       }
     }
     return false;
@@ -209,7 +222,9 @@ export class ExpressRouteResolver implements RouteResolver {
     let step = this.steps.get(inner);
     if (step !== undefined) return step;
     const route = this.nest.routeOf(inner.handle);
-    if (route === undefined) {
+    if (this.notFoundHandlers.has(inner.handle)) {
+      step = NOT_FOUND;
+    } else if (route === undefined) {
       step = RAW_HANDLER;
     } else {
       step = {

@@ -61,7 +61,24 @@ export class ExpressPlatform implements HttpPlatform {
   resolver(routes: NestRoutes, reached: RouteReached): RouteResolver {
     const stack = this.app.router?.stack;
     if (!stack) throw new Error('nestjs-cors-policy: cannot find the Express router stack.');
-    return new ExpressRouteResolver(stack as never, routes, this.adapter, this.config, reached, expressPathGetter(this.app));
+    return new ExpressRouteResolver(stack as never, routes, this.adapter, this.config, reached, expressPathGetter(this.app), this.notFoundHandlers());
+  }
+
+  /**
+   * The handlers Nest gives `setNotFoundHandler()`, which it calls after `onModuleInit` and mounts as
+   * routes on paths excluded from the global prefix: the router then knows them for the 404s they are.
+   */
+  private notFoundHandlers(): ReadonlySet<Function> {
+    const handlers = new Set<Function>();
+    const adapter = this.adapter as HttpServer & { setNotFoundHandler?: (handler: Function, ...rest: unknown[]) => unknown };
+    const setNotFoundHandler = adapter.setNotFoundHandler;
+    if (setNotFoundHandler !== undefined) {
+      adapter.setNotFoundHandler = function recordNotFoundHandler(this: unknown, handler: Function, ...rest: unknown[]) {
+        handlers.add(handler);
+        return setNotFoundHandler.call(this, handler, ...rest);
+      };
+    }
+    return handlers;
   }
 
   writeActual(response: Tagged<ServerResponse>, decision: ActualDecision, origin: string | undefined): void {
