@@ -31,6 +31,11 @@ export interface CompiledPolicy {
   readonly preflightContinue: boolean;
   readonly optionsSuccessStatus: number;
   readonly allowPrivateNetwork: boolean;
+  /**
+   * Send `Timing-Allow-Origin` with the granted origin on allowed actual responses, so the page may read
+   * their Resource Timing details.
+   */
+  readonly timingAllowOrigin: boolean;
   /** `Vary` of a preflight answer: it depends on the origin and on what the preflight asks for. */
   readonly preflightVary: string;
   readonly fieldSources: Readonly<Record<CorsPolicyField, string>>;
@@ -80,6 +85,9 @@ export function compilePolicy(merged: MergedPolicy, hooks: PolicyHooks = {}): Co
   const maxAge = compileMaxAge(options.maxAge, source);
   const optionsSuccessStatus = compileStatus(options.optionsSuccessStatus, source);
   const allowPrivateNetwork = requireBoolean(options.allowPrivateNetwork, 'allowPrivateNetwork', source);
+  // A policy merged by hand without this newer field (not by mergePolicies) keeps its old meaning: off.
+  const timingAllowOrigin =
+    options.timingAllowOrigin === undefined ? false : requireBoolean(options.timingAllowOrigin, 'timingAllowOrigin', source);
   const exposedHeaders = exposed === undefined ? ['*'] : [...exposed];
   return {
     source,
@@ -99,6 +107,7 @@ export function compilePolicy(merged: MergedPolicy, hooks: PolicyHooks = {}): Co
     preflightContinue: requireBoolean(options.preflightContinue, 'preflightContinue', source),
     optionsSuccessStatus,
     allowPrivateNetwork,
+    timingAllowOrigin,
     preflightVary: preflightVary(allowPrivateNetwork),
     fieldSources: merged.fieldSources,
   };
@@ -218,6 +227,7 @@ export function intersectPolicies(policies: readonly CompiledPolicy[]): Compiled
   const maxAges = distinct.map((policy) => policy.maxAge).filter((value): value is number => value !== undefined);
   const maxAge = maxAges.length > 0 ? Math.min(...maxAges) : undefined;
   const allowPrivateNetwork = every((policy) => policy.allowPrivateNetwork);
+  const timingAllowOrigin = every((policy) => policy.timingAllowOrigin);
   const usableExposed = credentials && exposedHeaders.includes('*') ? [] : exposedHeaders;
   return {
     source: distinct.map((policy) => policy.source).join(' & '),
@@ -237,6 +247,7 @@ export function intersectPolicies(policies: readonly CompiledPolicy[]): Compiled
     preflightContinue: every((policy) => policy.preflightContinue),
     optionsSuccessStatus: distinct[0].optionsSuccessStatus,
     allowPrivateNetwork,
+    timingAllowOrigin,
     preflightVary: preflightVary(allowPrivateNetwork),
     fieldSources: distinct[0].fieldSources,
   };
