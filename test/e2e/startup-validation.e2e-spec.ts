@@ -33,7 +33,7 @@ describe('start-up validation: a policy that cannot work or is unsafe fails app.
     ['an origin with user info', { origin: 'https://user@app.com' }, /has user info.*write 'https:\/\/app\.com'/],
     ['a wildcard in the middle', { origin: 'https://app.*.com' }, /only a leading '\*\.' subdomain wildcard.*'https:\/\/\*\.example\.com'/],
     ['a wildcard over a top-level domain', { origin: 'https://*.com' }, /matches every site under a top-level domain/],
-    ['an unanchored RegExp', { origin: /example\.com/ }, /\/example\\\.com\/ is not anchored.*write \/\^\(\?:example\\\.com\)\$\//],
+    ['an unanchored RegExp', { origin: /example\.com/ }, /\/example\\\.com\/ is not anchored.*names no scheme.*write \/\^https:\\\/\\\/\(\?:\[a-z0-9-\]\+\\\.\)\*example\\\.com\$\/$/],
     ['a RegExp anchored at one end only', { origin: /^https:\/\/example\.com/ }, /is not anchored/],
     ['a RegExp with a top-level alternation', { origin: /^https:\/\/a\.com|https:\/\/b\.com$/ }, /is not anchored/],
     ['a RegExp with the g flag', { origin: /^https:\/\/a\.com$/g }, /'g' or 'y' flag/],
@@ -45,6 +45,7 @@ describe('start-up validation: a policy that cannot work or is unsafe fails app.
     ["exposedHeaders '*' with credentials", { origin: 'https://app.com', exposedHeaders: '*', credentials: true }, /exposedHeaders '\*'.*credentialed.*list the response headers/],
     ['a negative maxAge', { maxAge: -1 }, /maxAge -1 is not a whole number of seconds.*write 0 or more/],
     ['a non-success optionsSuccessStatus', { optionsSuccessStatus: 404 }, /optionsSuccessStatus 404 is not a success status/],
+    ['a pattern with a list of ports, quoted as written', { origin: ['https://*.specific.port.com:[8080,8081]'] }, /origin 'https:\/\/\*\.specific\.port\.com:\[8080,8081\]' has a port that is not a number/],
   ])('refuses %s on a handler', async (_case, policy, message) => {
     const error = await initError(appWithRoutePolicy(policy));
     expect(error.name).toBe('CorsConfigurationError');
