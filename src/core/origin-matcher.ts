@@ -1,4 +1,4 @@
-import { CorsConfigurationError } from './errors.js';
+import { CorsConfigurationError, describeValue } from './errors.js';
 import type { CorsOriginFunction, CorsOriginOption } from './policy-options.js';
 import { splitList } from './tokens.js';
 
@@ -53,8 +53,7 @@ export function compileOrigin(
   }
   if (typeof option === 'function') return functionMatcher(option as CorsOriginFunction, source, functionOptions);
 
-  const items: Array<string | RegExp> =
-    typeof option === 'string' ? splitList(option) : option instanceof RegExp ? [option] : [...option];
+  const items = originItems(option, source);
   if (items.length === 0) return NO_ORIGIN;
   if (items.some((item) => item === '*')) {
     if (items.length > 1) {
@@ -70,14 +69,9 @@ export function compileOrigin(
     if (item instanceof RegExp) {
       assertSafeRegExp(item, source);
       regExps.push(item);
-    } else if (typeof item === 'string') {
-      const value = item.trim();
-      if (value === 'null') exact.add('null');
-      else if (value.includes('*')) patterns.push(parsePattern(value, source));
-      else exact.add(normaliseOrigin(value, source));
-    } else {
-      throw new CorsConfigurationError(source, 'origin', item, 'cannot be listed', 'list strings and RegExps; pass a single function on its own');
-    }
+    } else if (item === 'null') exact.add('null');
+    else if (item.includes('*')) patterns.push(parsePattern(item, source));
+    else exact.add(normaliseOrigin(item, source));
   }
 
   // Hashing a fresh header string is most of a lookup's cost: skip it where there is nothing to look up.
@@ -104,6 +98,52 @@ export function compileOrigin(
   };
 }
 
+/**
+ * The items of an `origin` list, strings trimmed: one string (comma-separated, where an empty item is
+ * skipped, as `.env` lists often end with a comma), a RegExp, or an array of strings and RegExps (where
+ * an empty string is a stray item or an unset variable, and refused). Anything else is refused here.
+ */
+function originItems(option: unknown, source: string): Array<string | RegExp> {
+  if (typeof option === 'string') return splitList(option);
+  if (option instanceof RegExp) return [option];
+  if (!Array.isArray(option)) {
+    throw new CorsConfigurationError(
+      source,
+      'origin',
+      option,
+      'is not an origin, a list of origins or a function',
+      "write an origin ('https://app.example.com'), a list of them, '*', a RegExp, false for none, or a function",
+    );
+  }
+  const items: Array<string | RegExp> = [];
+  for (const item of option) {
+    if (item instanceof RegExp) {
+      items.push(item);
+    } else if (typeof item === 'string') {
+      if (item.trim() === '') {
+        const rest = option.filter((other) => typeof other !== 'string' || other.trim() !== '');
+        throw new CorsConfigurationError(
+          source,
+          'origin',
+          option,
+          'lists an empty origin',
+          rest.length > 0 ? `remove it: write origin: ${describeValue(rest)}` : 'write the origins, or origin: false for none',
+        );
+      }
+      items.push(item.trim());
+    } else {
+      throw new CorsConfigurationError(
+        source,
+        'origin',
+        option,
+        `lists ${describeValue(item)}, which is neither a string nor a RegExp`,
+        'list strings and RegExps; pass a single function on its own',
+      );
+    }
+  }
+  return items;
+}
+
 const NO_ORIGIN: OriginMatcher = { any: false, none: true, allowed: [], match: () => false };
 const ANY_ORIGIN: OriginMatcher = { any: true, none: false, allowed: ['*'], match: () => true };
 
@@ -113,7 +153,7 @@ function functionMatcher(decide: CorsOriginFunction, source: string, options: Or
     throw new CorsConfigurationError(source, 'originTimeout', timeout, 'is not a positive whole number of milliseconds', 'write e.g. originTimeout: 1000');
   }
   if (cache !== undefined && (!Number.isInteger(cache.size) || cache.size <= 0 || !Number.isInteger(cache.ttl) || cache.ttl <= 0)) {
-    throw new CorsConfigurationError(source, 'originCache', JSON.stringify(cache), 'needs a positive whole size and ttl (milliseconds)', 'write e.g. originCache: { size: 1000, ttl: 60000 }');
+    throw new CorsConfigurationError(source, 'originCache', cache, 'needs a positive whole size and ttl (milliseconds)', 'write e.g. originCache: { size: 1000, ttl: 60000 }');
   }
   const remembered = new Map<string, { allowed: boolean; until: number }>();
   const remember = (origin: string, allowed: boolean): boolean => {
