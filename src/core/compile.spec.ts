@@ -122,6 +122,49 @@ describe('an empty name in a list', () => {
   });
 });
 
+describe("'*' beside names, as the Fetch standard writes it", () => {
+  it("allowedHeaders ['Authorization', '*'] allows any request header: the requested names are echoed, Authorization included", () => {
+    const policy = compile({ origin: 'https://app.com', allowedHeaders: ['Authorization', '*'] });
+    expect(policy.headers).toBeUndefined();
+    expect(policy.allowHeaders).toBeUndefined();
+  });
+
+  it("allowedHeaders with '*' means any with credentials too, as the names are echoed rather than '*' sent", () => {
+    expect(compile({ origin: 'https://app.com', credentials: true, allowedHeaders: '*, Authorization' }).headers).toBeUndefined();
+  });
+
+  it("methods ['GET', '*'] allows any method: the requested one is echoed", () => {
+    const policy = compile({ origin: 'https://app.com', methods: ['GET', '*'] });
+    expect(policy.methods).toBeUndefined();
+    expect(policy.allowMethods).toBeUndefined();
+  });
+
+  it("exposedHeaders ['*', 'X-Total-Count'] without credentials is sent as written", () => {
+    const policy = compile({ origin: 'https://app.com', exposedHeaders: ['*', 'X-Total-Count'] });
+    expect(policy.exposedHeaders).toEqual(['*', 'X-Total-Count']);
+    expect(policy.exposeHeaders).toBe('*, X-Total-Count');
+  });
+
+  it.each<[string, Written, RegExp]>([
+    ["exposedHeaders '*'", { exposedHeaders: '*' }, /^global: exposedHeaders '\*' cannot be used with credentials: true, as '\*' means a header named "\*" on credentialed requests.*list the response headers to expose, e.g. \['X-Total-Count'\]/],
+    ["exposedHeaders ['*', 'X-Total-Count']", { exposedHeaders: ['*', 'X-Total-Count'] }, /exposedHeaders \['\*', 'X-Total-Count'\] cannot be used with credentials: true.*list the response headers to expose without '\*': exposedHeaders: \['X-Total-Count'\]/],
+  ])('refuses %s with credentials: the wildcard is a header named "*" there', (_case, options, message) => {
+    expect(refusalOf({ origin: 'https://app.com', credentials: true, ...options }).message).toMatch(message);
+  });
+
+  it.each<[string, Written, RegExp]>([
+    ['an invalid header name', { allowedHeaders: ['*', 'X Bad'] }, /allowedHeaders 'X Bad' is not a valid header name/],
+    ['an invalid exposed header name', { exposedHeaders: '*, X:Bad' }, /exposedHeaders 'X:Bad' is not a valid header name/],
+    ['a method browsers never send', { methods: ['*', 'TRACE'] }, /methods 'TRACE' is a method browsers never send/],
+  ])('still checks the names beside it: %s', (_case, options, message) => {
+    expect(refusalOf(options).message).toMatch(message);
+  });
+
+  it("refuses origin '*' beside origins, quoting the list as written: Access-Control-Allow-Origin holds one value", () => {
+    expect(refusalOf({ origin: 'https://a.com, *' }).message).toMatch(/^global: origin 'https:\/\/a\.com, \*' lists '\*' beside other origins: write either '\*' or the list of origins/);
+  });
+});
+
 describe('an error points at the level where the bad value was written', () => {
   const levels = (global: Written | undefined, controller: Written | undefined, handler: Written | undefined): PolicyLayer[] => [
     { source: 'global', policy: global as CorsPolicyOptions | undefined },

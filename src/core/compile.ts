@@ -76,16 +76,27 @@ export function compilePolicy(merged: MergedPolicy, hooks: PolicyHooks = {}): Co
     );
   }
   const methods = compileMethods(listOrNone(options.methods), from.methods);
-  const headers = compileHeaderNames(listOrNone(options.allowedHeaders), ALLOWED_HEADER_NAMES, from.allowedHeaders);
+  // `'*'` beside names is the Fetch standard's own way to allow every request header plus `Authorization`,
+  // which its wildcard never covers (`Access-Control-Allow-Headers: *, Authorization`). Here the list
+  // means any header, `Authorization` included: this library never sends `*`, it echoes the names the
+  // preflight asks for, which browsers accept for every name, with credentials too (where `*` would be
+  // a header named "*").
+  const allowed = compileHeaderNames(listOrNone(options.allowedHeaders), ALLOWED_HEADER_NAMES, from.allowedHeaders);
+  const headers = allowed.any ? undefined : allowed.names;
+  // `Access-Control-Expose-Headers: *` is a wildcard only on requests without credentials (Fetch
+  // standard, "CORS-exposed header-name list"); names beside it are legal, and sent as written.
   const exposed = compileHeaderNames(listOrNone(options.exposedHeaders), EXPOSED_HEADER_NAMES, from.exposedHeaders);
-  if (exposed === undefined && credentials) {
+  if (exposed.any && credentials) {
     const { where, first, second } = clash(merged, 'exposedHeaders', 'credentials');
+    const names = exposed.names.filter((name) => name !== '*');
     throw new CorsConfigurationError(
       where,
       'exposedHeaders',
       options.exposedHeaders,
       `${first}cannot be used with credentials: true${second}, as '*' means a header named "*" on credentialed requests (Fetch standard)`,
-      "list the response headers to expose, e.g. ['X-Total-Count']",
+      names.length > 0
+        ? `list the response headers to expose without '*': exposedHeaders: ${describeValue(names)}`
+        : "list the response headers to expose, e.g. ['X-Total-Count']",
     );
   }
   const maxAge = compileMaxAge(options.maxAge, from.maxAge);
@@ -94,7 +105,7 @@ export function compilePolicy(merged: MergedPolicy, hooks: PolicyHooks = {}): Co
   // A policy merged by hand without this newer field (not by mergePolicies) keeps its old meaning: off.
   const timingAllowOrigin =
     options.timingAllowOrigin === undefined ? false : requireBoolean(options.timingAllowOrigin, 'timingAllowOrigin', from.timingAllowOrigin);
-  const exposedHeaders = exposed === undefined ? ['*'] : [...exposed];
+  const exposedHeaders = exposed.names;
   return {
     source,
     enabled: merged.enabled,
@@ -156,17 +167,16 @@ const METHOD_NAMES: NameList = { option: 'methods', noun: 'method names', exampl
 const ALLOWED_HEADER_NAMES: NameList = { option: 'allowedHeaders', noun: 'header names', example: "['Content-Type', 'Authorization']" };
 const EXPOSED_HEADER_NAMES: NameList = { option: 'exposedHeaders', noun: 'header names', example: "['X-Total-Count']" };
 
-/** Returns the list, or `undefined` for `'*'` (any). */
+/**
+ * Returns the list, or `undefined` for any: `'*'`, alone or beside names. With `'*'` a preflight is
+ * answered with the method it asks for, never with `*` (a method named "*" on credentialed requests),
+ * so every method is covered and names beside it add nothing; they are still checked.
+ */
 function compileMethods(value: unknown, source: string): string[] | undefined {
   const items = readNames(value, METHOD_NAMES, source);
-  if (items.includes('*')) {
-    if (items.length > 1) {
-      throw new CorsConfigurationError(source, 'methods', value, "lists '*' beside other methods", "write either '*' or the list of methods");
-    }
-    return undefined;
-  }
   const methods: string[] = [];
   for (const item of items) {
+    if (item === '*') continue;
     if (!isToken(item)) {
       throw new CorsConfigurationError(source, 'methods', item, 'is not a valid method name', "write names such as 'GET', 'POST', 'PATCH'");
     }
@@ -176,24 +186,19 @@ function compileMethods(value: unknown, source: string): string[] | undefined {
     }
     if (!methods.includes(method)) methods.push(method);
   }
-  return methods;
+  return items.includes('*') ? undefined : methods;
 }
 
-/** Returns the list, or `undefined` for `'*'` (any). */
-function compileHeaderNames(value: unknown, list: NameList, source: string): string[] | undefined {
-  const items = readNames(value, list, source);
-  if (items.includes('*')) {
-    if (items.length > 1) {
-      throw new CorsConfigurationError(source, list.option, value, "lists '*' beside other headers", "write either '*' or the list of header names");
-    }
-    return undefined;
-  }
-  for (const item of items) {
-    if (!isToken(item)) {
+/** The names as written, without repeats (in any case), and whether `'*'` is one of them. */
+function compileHeaderNames(value: unknown, list: NameList, source: string): { any: boolean; names: string[] } {
+  const names: string[] = [];
+  for (const item of readNames(value, list, source)) {
+    if (item !== '*' && !isToken(item)) {
       throw new CorsConfigurationError(source, list.option, item, 'is not a valid header name', "write names such as 'Content-Type', 'X-Request-Id'");
     }
+    if (!names.some((other) => other.toLowerCase() === item.toLowerCase())) names.push(item);
   }
-  return items.filter((item, index) => items.findIndex((other) => other.toLowerCase() === item.toLowerCase()) === index);
+  return { any: names.includes('*'), names };
 }
 
 /** A list left out of a policy merged by hand lists nothing; `null` is written, so it is checked. */

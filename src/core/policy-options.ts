@@ -25,11 +25,23 @@ export type CorsOriginOption =
 export interface CorsPolicyOptions {
   /** Which origins may read responses. Default: none (list them; see the README). */
   origin?: CorsOriginOption;
-  /** Methods a preflight may ask for. Default: `GET,HEAD,PUT,PATCH,POST,DELETE`. `'*'` allows any. */
+  /**
+   * Methods a preflight may ask for: an array, or one comma-separated string. Default:
+   * `GET,HEAD,PUT,PATCH,POST,DELETE`. `'*'`, alone or beside names, allows any (the requested method is
+   * echoed).
+   */
   methods?: string | readonly string[];
-  /** Request headers a preflight may ask for. Default: `'*'` (those the preflight asks for). */
+  /**
+   * Request headers a preflight may ask for: an array, or one comma-separated string. Default: `'*'`.
+   * `'*'`, alone or beside names (`['*', 'Authorization']`, the Fetch standard's form), allows those the
+   * preflight asks for, `Authorization` included: they are echoed, never answered with `*`.
+   */
   allowedHeaders?: string | readonly string[];
-  /** Response headers the page may read beyond the safelisted ones. Default: none. */
+  /**
+   * Response headers the page may read beyond the safelisted ones: an array, or one comma-separated
+   * string. Default: none. `'*'` (alone or beside names) exposes all of them, and only without
+   * credentials: on a credentialed request the Fetch standard reads it as a header named "*".
+   */
   exposedHeaders?: string | readonly string[];
   /** Allow cookies and HTTP authentication. Default: `false`. */
   credentials?: boolean;

@@ -1,5 +1,6 @@
 import { Controller, Get, Module, type Type } from '@nestjs/common';
-import { Cors, CorsModule, type CorsPolicyOptions } from '../../src/index.js';
+import { NestFactory } from '@nestjs/core';
+import { Cors, CorsModule, getCorsPolicyReport, type CorsPolicyOptions } from '../../src/index.js';
 import { initError } from './harness.js';
 
 /** An app whose one route carries `policy`, under a valid global default. */
@@ -89,6 +90,22 @@ describe('start-up validation: a policy that cannot work or is unsafe fails app.
     expect((await initError(AppModule)).message).toMatch(
       /^MeController\.me: origin '\*' from global cannot be used with credentials: true from MeController\.me, as browsers refuse a wildcard/,
     );
+  });
+
+  it("accepts allowedHeaders ['Authorization', '*']: the requested names are echoed, Authorization included", async () => {
+    @Controller('me')
+    class MeController {
+      @Get() @Cors({ allowedHeaders: ['Authorization', '*'], timingAllowOrigin: true }) me() { return {}; }
+    }
+    @Module({ imports: [CorsModule.forRoot({ origin: 'https://app.example.com' })], controllers: [MeController] })
+    class AppModule {}
+    const app = await NestFactory.create(AppModule, { logger: false });
+    try {
+      await app.init();
+      expect(getCorsPolicyReport(app)).toEqual([expect.objectContaining({ allowedHeaders: '*', timingAllowOrigin: true })]);
+    } finally {
+      await app.close();
+    }
   });
 });
 
