@@ -1,9 +1,9 @@
-import { CorsConfigurationError } from './errors.js';
+import { CorsConfigurationError, describeValue } from './errors.js';
 import type { MergedPolicy } from './merge.js';
-import { compileOrigin, type OriginMatcher, type OriginVerdict } from './origin-matcher.js';
-import type { CorsPolicyField, CorsPolicyOptions } from './policy-options.js';
+import { compileOrigin, type OriginFunctionOptions, type OriginMatcher, type OriginVerdict } from './origin-matcher.js';
+import type { CorsPolicyField } from './policy-options.js';
+import { isToken, readNames, type NameList } from './tokens.js';
 import { preflightVaryOf, prepareActualDecisions, type ActualDecisions } from './protocol.js';
-import { isToken, splitList } from './tokens.js';
 
 /**
  * A policy validated and prepared once, at start-up: a request only looks things up and copies the
@@ -32,7 +32,10 @@ export interface CompiledPolicy {
   readonly preflightContinue: boolean;
   readonly optionsSuccessStatus: number;
   readonly allowPrivateNetwork: boolean;
-  /** Send `Timing-Allow-Origin` with the granted origin. */
+  /**
+   * Send `Timing-Allow-Origin` with the granted origin on allowed actual responses, so the page may read
+   * their Resource Timing details.
+   */
   readonly timingAllowOrigin: boolean;
   /** `Vary` of a preflight answer: it depends on the origin and on what the preflight asks for. */
   readonly preflightVary: string;
@@ -58,34 +61,54 @@ export interface PolicyHooks {
 }
 
 export function compilePolicy(merged: MergedPolicy, hooks: PolicyHooks = {}): CompiledPolicy {
-  const { options, source } = merged;
-  const origin = compileSharedOrigin(merged, hooks);
-  const credentials = requireBoolean(options.credentials, 'credentials', source);
+  // Each error points at the level that wrote the field (`fieldSources`), not at the most specific level
+  // that said anything: a handler's `@Cors({ exposedHeaders })` is not where a controller's bad origin is.
+  const { options, source, fieldSources: from } = merged;
+  const originTimeout = compileTimeout(options.originTimeout, from.originTimeout);
+  const originCache = compileCache(options.originCache, from.originCache);
+  const origin = compileSharedOrigin(merged, { timeout: originTimeout, cache: originCache }, hooks);
+  const credentials = requireBoolean(options.credentials, 'credentials', from.credentials);
   if (origin.any && credentials) {
+    const { where, first, second } = clash(merged, 'origin', 'credentials');
     throw new CorsConfigurationError(
-      source,
+      where,
       'origin',
-      '*',
-      'cannot be used with credentials: true, as browsers refuse a wildcard on credentialed requests',
+      options.origin,
+      `${first}cannot be used with credentials: true${second}, as browsers refuse a wildcard on credentialed requests`,
       'list the origins that may send credentials, or set credentials: false',
     );
   }
-  const methods = compileMethods(options.methods, source);
-  const headers = compileHeaderNames(options.allowedHeaders, 'allowedHeaders', source);
-  const exposed = compileHeaderNames(options.exposedHeaders, 'exposedHeaders', source);
-  if (exposed === undefined && credentials) {
+  const methods = compileMethods(listOrNone(options.methods), from.methods);
+  // `'*'` beside names is the Fetch standard's own way to allow every request header plus `Authorization`,
+  // which its wildcard never covers (`Access-Control-Allow-Headers: *, Authorization`). Here the list
+  // means any header, `Authorization` included: this library never sends `*`, it echoes the names the
+  // preflight asks for, which browsers accept for every name, with credentials too (where `*` would be
+  // a header named "*").
+  const allowed = compileHeaderNames(listOrNone(options.allowedHeaders), ALLOWED_HEADER_NAMES, from.allowedHeaders);
+  const headers = allowed.any ? undefined : allowed.names;
+  // `Access-Control-Expose-Headers: *` is a wildcard only on requests without credentials (Fetch
+  // standard, "CORS-exposed header-name list"); names beside it are legal, and sent as written.
+  const exposed = compileHeaderNames(listOrNone(options.exposedHeaders), EXPOSED_HEADER_NAMES, from.exposedHeaders);
+  if (exposed.any && credentials) {
+    const { where, first, second } = clash(merged, 'exposedHeaders', 'credentials');
+    const names = exposed.names.filter((name) => name !== '*');
     throw new CorsConfigurationError(
-      source,
+      where,
       'exposedHeaders',
-      '*',
-      'means a header named "*" on credentialed requests (Fetch standard)',
-      'list the response headers to expose, e.g. [\'X-Total-Count\']',
+      options.exposedHeaders,
+      `${first}cannot be used with credentials: true${second}, as '*' means a header named "*" on credentialed requests (Fetch standard)`,
+      names.length > 0
+        ? `list the response headers to expose without '*': exposedHeaders: ${describeValue(names)}`
+        : "list the response headers to expose, e.g. ['X-Total-Count']",
     );
   }
-  const maxAge = compileMaxAge(options.maxAge, source);
-  const optionsSuccessStatus = compileStatus(options.optionsSuccessStatus, source);
-  const allowPrivateNetwork = requireBoolean(options.allowPrivateNetwork, 'allowPrivateNetwork', source);
-  const exposedHeaders = exposed === undefined ? ['*'] : [...exposed];
+  const maxAge = compileMaxAge(options.maxAge, from.maxAge);
+  const optionsSuccessStatus = compileStatus(options.optionsSuccessStatus, from.optionsSuccessStatus);
+  const allowPrivateNetwork = requireBoolean(options.allowPrivateNetwork, 'allowPrivateNetwork', from.allowPrivateNetwork);
+  // A policy merged by hand without this newer field (not by mergePolicies) keeps its old meaning: off.
+  const timingAllowOrigin =
+    options.timingAllowOrigin === undefined ? false : requireBoolean(options.timingAllowOrigin, 'timingAllowOrigin', from.timingAllowOrigin);
+  const exposedHeaders = exposed.names;
   return withActualDecisions({
     source,
     enabled: merged.enabled,
@@ -101,10 +124,10 @@ export function compilePolicy(merged: MergedPolicy, hooks: PolicyHooks = {}): Co
     credentials,
     maxAge,
     maxAgeValue: maxAge === undefined ? undefined : String(maxAge),
-    preflightContinue: requireBoolean(options.preflightContinue, 'preflightContinue', source),
+    preflightContinue: requireBoolean(options.preflightContinue, 'preflightContinue', from.preflightContinue),
     optionsSuccessStatus,
     allowPrivateNetwork,
-    timingAllowOrigin: options.timingAllowOrigin === true,
+    timingAllowOrigin,
     preflightVary: preflightVaryOf(allowPrivateNetwork),
     fieldSources: merged.fieldSources,
   });
@@ -114,11 +137,25 @@ function withActualDecisions(policy: Omit<CompiledPolicy, 'actual'>): CompiledPo
   return { ...policy, actual: prepareActualDecisions(policy) };
 }
 
-function compileSharedOrigin({ options, source }: MergedPolicy, hooks: PolicyHooks): OriginMatcher {
+/**
+ * Where an error about two fields that cannot go together points: at the later of their levels, whose
+ * value made the pair unsafe. When they come from different levels, the message says where each one
+ * came from (`origin '*' from global cannot be used with credentials: true from MeController.me`).
+ */
+function clash(merged: MergedPolicy, a: CorsPolicyField, b: CorsPolicyField): { where: string; first: string; second: string } {
+  const levelA = merged.fieldSources[a];
+  const levelB = merged.fieldSources[b];
+  if (levelA === levelB) return { where: levelA, first: '', second: '' };
+  const rank = (level: string) => merged.levels?.indexOf(level) ?? -1;
+  const where = merged.levels === undefined ? merged.source : rank(levelB) > rank(levelA) ? levelB : levelA;
+  return { where, first: `from ${levelA} `, second: ` from ${levelB}` };
+}
+
+function compileSharedOrigin(merged: MergedPolicy, run: Omit<OriginFunctionOptions, 'onError'>, hooks: PolicyHooks): OriginMatcher {
+  const { options, source, fieldSources } = merged;
   const compile = () =>
-    compileOrigin(options.origin, source, {
-      timeout: options.originTimeout ?? 1000,
-      cache: options.originCache,
+    compileOrigin(options.origin, fieldSources.origin, {
+      ...run,
       onError: (error, value) => hooks.onOriginError?.(source, error, value),
     });
   // A function's matcher carries the policy's timeout, cache and source, so it is never shared.
@@ -128,17 +165,20 @@ function compileSharedOrigin({ options, source }: MergedPolicy, hooks: PolicyHoo
   return matcher;
 }
 
-/** Returns the list, or `undefined` for `'*'` (any). */
-function compileMethods(value: CorsPolicyOptions['methods'], source: string): string[] | undefined {
-  const items = splitList(value ?? []);
-  if (items.includes('*')) {
-    if (items.length > 1) {
-      throw new CorsConfigurationError(source, 'methods', value, "lists '*' beside other methods", "write either '*' or the list of methods");
-    }
-    return undefined;
-  }
+const METHOD_NAMES: NameList = { option: 'methods', noun: 'method names', example: "['GET', 'POST']" };
+const ALLOWED_HEADER_NAMES: NameList = { option: 'allowedHeaders', noun: 'header names', example: "['Content-Type', 'Authorization']" };
+const EXPOSED_HEADER_NAMES: NameList = { option: 'exposedHeaders', noun: 'header names', example: "['X-Total-Count']" };
+
+/**
+ * Returns the list, or `undefined` for any: `'*'`, alone or beside names. With `'*'` a preflight is
+ * answered with the method it asks for, never with `*` (a method named "*" on credentialed requests),
+ * so every method is covered and names beside it add nothing; they are still checked.
+ */
+function compileMethods(value: unknown, source: string): string[] | undefined {
+  const items = readNames(value, METHOD_NAMES, source);
   const methods: string[] = [];
   for (const item of items) {
+    if (item === '*') continue;
     if (!isToken(item)) {
       throw new CorsConfigurationError(source, 'methods', item, 'is not a valid method name', "write names such as 'GET', 'POST', 'PATCH'");
     }
@@ -148,39 +188,78 @@ function compileMethods(value: CorsPolicyOptions['methods'], source: string): st
     }
     if (!methods.includes(method)) methods.push(method);
   }
-  return methods;
+  return items.includes('*') ? undefined : methods;
 }
 
-/** Returns the list, or `undefined` for `'*'` (any). */
-function compileHeaderNames(value: string | readonly string[] | undefined, option: string, source: string): string[] | undefined {
-  const items = splitList(value ?? []);
-  if (items.includes('*')) {
-    if (items.length > 1) {
-      throw new CorsConfigurationError(source, option, value, "lists '*' beside other headers", "write either '*' or the list of header names");
+/** The names as written, without repeats (in any case), and whether `'*'` is one of them. */
+function compileHeaderNames(value: unknown, list: NameList, source: string): { any: boolean; names: string[] } {
+  const names: string[] = [];
+  for (const item of readNames(value, list, source)) {
+    if (item !== '*' && !isToken(item)) {
+      throw new CorsConfigurationError(source, list.option, item, 'is not a valid header name', "write names such as 'Content-Type', 'X-Request-Id'");
     }
-    return undefined;
+    if (!names.some((other) => other.toLowerCase() === item.toLowerCase())) names.push(item);
   }
-  for (const item of items) {
-    if (!isToken(item)) {
-      throw new CorsConfigurationError(source, option, item, 'is not a valid header name', "write names such as 'Content-Type', 'X-Request-Id'");
-    }
-  }
-  return items.filter((item, index) => items.findIndex((other) => other.toLowerCase() === item.toLowerCase()) === index);
+  return { any: names.includes('*'), names };
+}
+
+/** A list left out of a policy merged by hand lists nothing; `null` is written, so it is checked. */
+function listOrNone(value: unknown): unknown {
+  return value === undefined ? [] : value;
 }
 
 function compileMaxAge(value: unknown, source: string): number | undefined {
+  // `null` sends no Access-Control-Max-Age at all, and browsers then keep a preflight for 5 seconds.
   if (value === undefined || value === null) return undefined;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) {
-    throw new CorsConfigurationError(source, 'maxAge', value, 'is not a whole number of seconds', 'write 0 or more, e.g. maxAge: 600 (browsers cap it: Chromium at 7200)');
+  const valid = (seconds: unknown) => typeof seconds === 'number' && Number.isSafeInteger(seconds) && seconds >= 0;
+  if (!valid(value)) {
+    refuseNumber(source, 'maxAge', value, valid, 'is not a whole number of seconds', 'write 0 or more, e.g. maxAge: 600 (browsers cap it: Chromium at 7200)');
   }
-  return value;
+  return value as number;
 }
 
 function compileStatus(value: unknown, source: string): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 200 || value > 299) {
-    throw new CorsConfigurationError(source, 'optionsSuccessStatus', value, 'is not a success status', 'write 204 (the default) or 200 for old clients');
+  const valid = (status: unknown) => typeof status === 'number' && Number.isInteger(status) && status >= 200 && status <= 299;
+  if (!valid(value)) {
+    refuseNumber(source, 'optionsSuccessStatus', value, valid, 'is not a success status', 'write 204 (the default) or 200 for old clients');
   }
-  return value;
+  return value as number;
+}
+
+/** Node's timers wait at most 2^31 - 1 ms; a longer delay fires after 1 ms, refusing every origin. */
+const MAX_TIMEOUT = 2 ** 31 - 1;
+
+function compileTimeout(value: unknown, source: string): number {
+  if (value === undefined) return 1000;
+  const valid = (ms: unknown) => typeof ms === 'number' && Number.isInteger(ms) && ms > 0 && ms <= MAX_TIMEOUT;
+  if (typeof value === 'number' && Number.isInteger(value) && value > MAX_TIMEOUT) {
+    throw new CorsConfigurationError(source, 'originTimeout', value, `is longer than a timer can wait (${MAX_TIMEOUT} ms)`, 'write e.g. originTimeout: 1000');
+  }
+  if (!valid(value)) {
+    refuseNumber(source, 'originTimeout', value, valid, 'is not a positive whole number of milliseconds', 'write e.g. originTimeout: 1000');
+  }
+  return value as number;
+}
+
+function compileCache(value: unknown, source: string): { size: number; ttl: number } | undefined {
+  if (value === undefined) return undefined;
+  const fix = 'write e.g. originCache: { size: 1000, ttl: 60000 }, or leave it out for no cache';
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new CorsConfigurationError(source, 'originCache', value, 'is not { size, ttl }', fix);
+  }
+  const { size, ttl } = value as { size?: unknown; ttl?: unknown };
+  const positive = (number: unknown): number is number => typeof number === 'number' && Number.isSafeInteger(number) && number > 0;
+  if (!positive(size) || !positive(ttl)) {
+    throw new CorsConfigurationError(source, 'originCache', value, 'needs a positive whole size and ttl (milliseconds)', fix);
+  }
+  return { size, ttl };
+}
+
+/** Refuses a number option; `'600'` (an environment variable read as is) is told apart and written as a number. */
+function refuseNumber(source: string, option: string, value: unknown, valid: (value: unknown) => boolean, problem: string, fix: string): never {
+  const number = typeof value === 'string' && value.trim() !== '' ? Number(value) : Number.NaN;
+  if (valid(number)) throw new CorsConfigurationError(source, option, value, 'is a string, not a number', `write ${option}: ${number}`);
+  throw new CorsConfigurationError(source, option, value, problem, fix);
 }
 
 function requireBoolean(value: unknown, option: string, source: string): boolean {
@@ -223,6 +302,7 @@ export function intersectPolicies(policies: readonly CompiledPolicy[]): Compiled
   const maxAges = distinct.map((policy) => policy.maxAge).filter((value): value is number => value !== undefined);
   const maxAge = maxAges.length > 0 ? Math.min(...maxAges) : undefined;
   const allowPrivateNetwork = every((policy) => policy.allowPrivateNetwork);
+  const timingAllowOrigin = every((policy) => policy.timingAllowOrigin);
   const usableExposed = credentials && exposedHeaders.includes('*') ? [] : exposedHeaders;
   return withActualDecisions({
     source: distinct.map((policy) => policy.source).join(' & '),
@@ -242,7 +322,7 @@ export function intersectPolicies(policies: readonly CompiledPolicy[]): Compiled
     preflightContinue: every((policy) => policy.preflightContinue),
     optionsSuccessStatus: distinct[0].optionsSuccessStatus,
     allowPrivateNetwork,
-    timingAllowOrigin: every((policy) => policy.timingAllowOrigin),
+    timingAllowOrigin,
     preflightVary: preflightVaryOf(allowPrivateNetwork),
     fieldSources: distinct[0].fieldSources,
   });

@@ -15,6 +15,11 @@ export interface MergedPolicy {
   readonly options: CorsPolicyOptions;
   /** Where each field's value came from: `default`, `global`, a controller or a handler. */
   readonly fieldSources: Readonly<Record<CorsPolicyField, string>>;
+  /**
+   * The levels that said something, least specific first (`['global', 'ReportsController']`): of two
+   * fields that clash, the one from the later level is the one that made the policy unsafe.
+   */
+  readonly levels?: readonly string[];
 }
 
 /**
@@ -30,9 +35,11 @@ export function mergePolicies(layers: readonly PolicyLayer[]): MergedPolicy {
   >;
   let enabled = true;
   let source = 'default';
+  const levels: string[] = [];
   for (const layer of layers) {
     if (layer.policy === undefined) continue;
     source = layer.source;
+    levels.push(layer.source);
     if (layer.policy === false) {
       enabled = false;
       continue;
@@ -45,5 +52,5 @@ export function mergePolicies(layers: readonly PolicyLayer[]): MergedPolicy {
       fieldSources[field] = layer.source;
     }
   }
-  return { enabled, source, options, fieldSources };
+  return { enabled, source, options, fieldSources, levels };
 }

@@ -1,3 +1,4 @@
+import { CorsConfigurationError } from './errors.js';
 import { compileOrigin, MAX_ORIGIN_LENGTH, normaliseOrigin } from './origin-matcher.js';
 import type { CorsOriginOption } from './policy-options.js';
 
@@ -72,5 +73,117 @@ describe('origin matching', () => {
       expect(normaliseOrigin(configured, 'global')).toBe(serialised);
       expect(allows(configured, serialised)).toBe(true);
     });
+  });
+});
+
+/** The error `compileOrigin` throws for `option`. */
+function refusalOf(option: unknown): CorsConfigurationError {
+  try {
+    compileOrigin(option as CorsOriginOption, 'global');
+  } catch (error) {
+    if (error instanceof CorsConfigurationError) return error;
+    throw error;
+  }
+  throw new Error('the origin compiled, but a CorsConfigurationError was expected');
+}
+
+describe('a configuration error quotes the origin as written', () => {
+  it.each<[string, unknown, RegExp]>([
+    [
+      'a pattern with a list of ports',
+      ['https://*.specific.port.com:[8080,8081]'],
+      /^global: origin 'https:\/\/\*\.specific\.port\.com:\[8080,8081\]' has a port that is not a number: write one origin per port, e.g. 'https:\/\/\*\.specific\.port\.com:8080'$/,
+    ],
+    ['the same pattern in a comma-separated string, cut at the comma', 'https://*.specific.port.com:[8080,8081]', /^global: origin 'https:\/\/\*\.specific\.port\.com:\[8080' has a port/],
+    ['an exact origin with a list of ports', ['https://app.com:[8080,8081]'], /origin 'https:\/\/app\.com:\[8080,8081\]' has a port that is not a number: write one origin per port, e.g. 'https:\/\/app\.com:8080'/],
+    ['a pattern whose domain is not a valid host', ['https://*.ex%ample.com'], /^global: origin 'https:\/\/\*\.ex%ample\.com' has a host that is not valid: write scheme:\/\/\*\.domain\[:port\], e.g. 'https:\/\/\*\.example\.com'/],
+    ['an exact origin that is not a valid host', 'https://ex%ample.com', /origin 'https:\/\/ex%ample\.com' has a host that is not valid: write scheme:\/\/host\[:port\]/],
+    ['a pattern with a trailing slash', 'https://*.example.com/', /origin 'https:\/\/\*\.example\.com\/' ends with a slash.*write 'https:\/\/\*\.example\.com'/],
+    ['an origin in a list of two', 'https://a.com, https://b.com/', /^global: origin 'https:\/\/b\.com\/' ends with a slash/],
+  ])('%s', (_case, option, message) => {
+    expect(refusalOf(option).message).toMatch(message);
+  });
+
+  it('accepts an IPv6 origin with and without a port', () => {
+    expect(allows('http://[::1]', 'http://[::1]')).toBe(true);
+    expect(allows('http://[::1]:3000', 'http://[::1]:3000')).toBe(true);
+  });
+});
+
+describe('a refused RegExp comes with a fix that is accepted and means what was evidently meant', () => {
+  /** The RegExp after "write" at the end of the message, as a user would copy it. */
+  function suggestionFor(regExp: RegExp): RegExp {
+    const written = /: write \/(.*)\/([a-z]*)$/s.exec(refusalOf(regExp).message);
+    if (written === null) throw new Error(`no RegExp to write in: ${refusalOf(regExp).message}`);
+    return new RegExp(written[1], written[2]);
+  }
+
+  it.each<[string, RegExp, string, string[], string[]]>([
+    [
+      'unanchored, without a scheme: https and any subdomain',
+      /example\.com/,
+      String.raw`/^https:\/\/(?:[a-z0-9-]+\.)*example\.com$/`,
+      ['https://example.com', 'https://www.example.com', 'https://a.b.example.com'],
+      ['https://example.com.evil.net', 'https://evilexample.com', 'http://example.com', 'https://example.com:8443'],
+    ],
+    [
+      'a leading dot: subdomains only',
+      /\.example\.com$/,
+      String.raw`/^https:\/\/(?:[a-z0-9-]+\.)+example\.com$/`,
+      ['https://a.example.com', 'https://a.b.example.com'],
+      ['https://example.com', 'https://evil-example.com', 'https://a.example.com.evil.net'],
+    ],
+    [
+      "leading and trailing '.*' are dropped",
+      /.*\.example\.com.*/,
+      String.raw`/^https:\/\/(?:[a-z0-9-]+\.)+example\.com$/`,
+      ['https://a.example.com'],
+      ['https://a.example.com.evil.net'],
+    ],
+    ['anchored at the start only', /^https:\/\/example\.com/, String.raw`/^https:\/\/example\.com$/`, ['https://example.com'], ['https://example.com.evil.net']],
+    [
+      'a top-level alternation with schemes',
+      /^https:\/\/a\.com|https:\/\/b\.com$/,
+      String.raw`/^(?:https:\/\/a\.com|https:\/\/b\.com)$/`,
+      ['https://a.com', 'https://b.com'],
+      ['https://a.com.evil.net', 'https://evil.net?https://b.com'],
+    ],
+    [
+      'a top-level alternation without schemes',
+      /a\.com|b\.com/,
+      String.raw`/^(?:https:\/\/(?:[a-z0-9-]+\.)*a\.com|https:\/\/(?:[a-z0-9-]+\.)*b\.com)$/`,
+      ['https://a.com', 'https://www.b.com'],
+      ['https://a.com.evil.net', 'https://evilb.com'],
+    ],
+    [
+      "unanchored with unescaped dots: both fixed",
+      /app.example.com/,
+      String.raw`/^https:\/\/(?:[a-z0-9-]+\.)*app\.example\.com$/`,
+      ['https://app.example.com'],
+      ['https://appxexample.com', 'https://app.examplexcom'],
+    ],
+    ["the 'g' flag and an unescaped dot", /^https:\/\/app.example\.com$/g, String.raw`/^https:\/\/app\.example\.com$/`, ['https://app.example.com'], ['https://appxexample.com']],
+    ["the 'y' flag", /^https:\/\/example\.com$/y, String.raw`/^https:\/\/example\.com$/`, ['https://example.com'], []],
+    ['a scheme and a port written as a pattern', /https?:\/\/localhost:\d+/, String.raw`/^https?:\/\/localhost:\d+$/`, ['http://localhost:5173', 'https://localhost:3000'], ['http://localhost:5173.evil.net']],
+    ["the 'i' flag is kept", /EXAMPLE\.COM/i, String.raw`/^https:\/\/(?:[a-z0-9-]+\.)*EXAMPLE\.COM$/i`, ['https://example.com'], ['https://example.com.evil.net']],
+    ["the 'u' flag is kept", /example\.com/u, String.raw`/^https:\/\/(?:[a-z0-9-]+\.)*example\.com$/u`, ['https://www.example.com'], ['https://example.com.evil.net']],
+    [
+      "the 'v' flag: a '-' in a class is escaped",
+      new RegExp(String.raw`example\.com`, 'v'),
+      String.raw`/^https:\/\/(?:[a-z0-9\-]+\.)*example\.com$/v`,
+      ['https://www.example.com'],
+      ['https://example.com.evil.net'],
+    ],
+  ])('%s: %s', (_case, regExp, expected, allowed, refused) => {
+    const suggestion = suggestionFor(regExp);
+    expect(String(suggestion)).toBe(expected);
+    const matcher = compileOrigin(suggestion, 'global'); // accepted: it does not throw
+    for (const origin of allowed) expect([origin, matcher.match(origin, {})]).toEqual([origin, true]);
+    for (const origin of refused) expect([origin, matcher.match(origin, {})]).toEqual([origin, false]);
+  });
+
+  it('says so when the pattern names no scheme, which every Origin starts with', () => {
+    expect(refusalOf(/example\.com/).message).toMatch(/is not anchored, so it also matches origins that merely contain a match.*and names no scheme/);
+    expect(refusalOf(/^https:\/\/example\.com/).message).not.toMatch(/scheme/);
   });
 });

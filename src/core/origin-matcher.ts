@@ -1,4 +1,4 @@
-import { CorsConfigurationError } from './errors.js';
+import { CorsConfigurationError, describeValue } from './errors.js';
 import type { CorsOriginFunction, CorsOriginOption } from './policy-options.js';
 import { splitList } from './tokens.js';
 
@@ -53,12 +53,11 @@ export function compileOrigin(
   }
   if (typeof option === 'function') return functionMatcher(option as CorsOriginFunction, source, functionOptions);
 
-  const items: Array<string | RegExp> =
-    typeof option === 'string' ? splitList(option) : option instanceof RegExp ? [option] : [...option];
+  const items = originItems(option, source);
   if (items.length === 0) return NO_ORIGIN;
   if (items.some((item) => item === '*')) {
     if (items.length > 1) {
-      throw new CorsConfigurationError(source, 'origin', items, "lists '*' beside other origins", "write either '*' or the list of origins");
+      throw new CorsConfigurationError(source, 'origin', option, "lists '*' beside other origins", "write either '*' or the list of origins");
     }
     return ANY_ORIGIN;
   }
@@ -70,14 +69,9 @@ export function compileOrigin(
     if (item instanceof RegExp) {
       assertSafeRegExp(item, source);
       regExps.push(item);
-    } else if (typeof item === 'string') {
-      const value = item.trim();
-      if (value === 'null') exact.add('null');
-      else if (value.includes('*')) patterns.push(parsePattern(value, source));
-      else exact.add(normaliseOrigin(value, source));
-    } else {
-      throw new CorsConfigurationError(source, 'origin', item, 'cannot be listed', 'list strings and RegExps; pass a single function on its own');
-    }
+    } else if (item === 'null') exact.add('null');
+    else if (item.includes('*')) patterns.push(parsePattern(item, source));
+    else exact.add(normaliseOrigin(item, source));
   }
 
   // Hashing a fresh header string is most of a lookup's cost: skip it where there is nothing to look up.
@@ -104,6 +98,52 @@ export function compileOrigin(
   };
 }
 
+/**
+ * The items of an `origin` list, strings trimmed: one string (comma-separated, where an empty item is
+ * skipped, as `.env` lists often end with a comma), a RegExp, or an array of strings and RegExps (where
+ * an empty string is a stray item or an unset variable, and refused). Anything else is refused here.
+ */
+function originItems(option: unknown, source: string): Array<string | RegExp> {
+  if (typeof option === 'string') return splitList(option);
+  if (option instanceof RegExp) return [option];
+  if (!Array.isArray(option)) {
+    throw new CorsConfigurationError(
+      source,
+      'origin',
+      option,
+      'is not an origin, a list of origins or a function',
+      "write an origin ('https://app.example.com'), a list of them, '*', a RegExp, false for none, or a function",
+    );
+  }
+  const items: Array<string | RegExp> = [];
+  for (const item of option) {
+    if (item instanceof RegExp) {
+      items.push(item);
+    } else if (typeof item === 'string') {
+      if (item.trim() === '') {
+        const rest = option.filter((other) => typeof other !== 'string' || other.trim() !== '');
+        throw new CorsConfigurationError(
+          source,
+          'origin',
+          option,
+          'lists an empty origin',
+          rest.length > 0 ? `remove it: write origin: ${describeValue(rest)}` : 'write the origins, or origin: false for none',
+        );
+      }
+      items.push(item.trim());
+    } else {
+      throw new CorsConfigurationError(
+        source,
+        'origin',
+        option,
+        `lists ${describeValue(item)}, which is neither a string nor a RegExp`,
+        'list strings and RegExps; pass a single function on its own',
+      );
+    }
+  }
+  return items;
+}
+
 const NO_ORIGIN: OriginMatcher = { any: false, none: true, allowed: [], match: () => false };
 const ANY_ORIGIN: OriginMatcher = { any: true, none: false, allowed: ['*'], match: () => true };
 
@@ -113,7 +153,7 @@ function functionMatcher(decide: CorsOriginFunction, source: string, options: Or
     throw new CorsConfigurationError(source, 'originTimeout', timeout, 'is not a positive whole number of milliseconds', 'write e.g. originTimeout: 1000');
   }
   if (cache !== undefined && (!Number.isInteger(cache.size) || cache.size <= 0 || !Number.isInteger(cache.ttl) || cache.ttl <= 0)) {
-    throw new CorsConfigurationError(source, 'originCache', JSON.stringify(cache), 'needs a positive whole size and ttl (milliseconds)', 'write e.g. originCache: { size: 1000, ttl: 60000 }');
+    throw new CorsConfigurationError(source, 'originCache', cache, 'needs a positive whole size and ttl (milliseconds)', 'write e.g. originCache: { size: 1000, ttl: 60000 }');
   }
   const remembered = new Map<string, { allowed: boolean; until: number }>();
   const remember = (origin: string, allowed: boolean): boolean => {
@@ -170,6 +210,10 @@ function functionMatcher(decide: CorsOriginFunction, source: string, options: Or
 }
 
 const ORIGIN_SHAPE = /^([A-Za-z][A-Za-z0-9+.-]*):\/\/([^/?#\\]*)(.*)$/s;
+/** `host:port`, `[v6]:port`: the port, when there is one. */
+const PORT = /^(?:\[[^\]]*\]|[^:[\]]*)(?::(.*))?$/s;
+
+const EXACT_FORM = "write scheme://host[:port], e.g. 'https://app.example.com'";
 
 /**
  * Returns the origin as a browser serialises it in `Origin` (Fetch standard, "serialization of an
@@ -177,38 +221,49 @@ const ORIGIN_SHAPE = /^([A-Za-z][A-Za-z0-9+.-]*):\/\/([^/?#\\]*)(.*)$/s;
  * value is refused, with the form to write instead.
  */
 export function normaliseOrigin(value: string, source: string): string {
-  const { scheme, authority } = splitOrigin(value, source);
+  return normalise(value, source, value, EXACT_FORM);
+}
+
+/** `written` is what the error quotes: the user's own text, also when `value` was derived from it. */
+function normalise(value: string, source: string, written: string, form: string): string {
+  const { scheme, authority } = splitOrigin(value, source, written);
   if (authority.includes('*')) {
-    throw new CorsConfigurationError(source, 'origin', value, 'is not an origin', "write an exact origin or a 'scheme://*.domain' pattern");
+    throw new CorsConfigurationError(source, 'origin', written, 'is not an origin', "write an exact origin or a 'scheme://*.domain' pattern");
   }
   if (scheme !== 'http' && scheme !== 'https') return `${scheme}://${authority.toLowerCase()}`;
+  const port = PORT.exec(authority)?.[1];
+  if (port !== undefined && !/^\d*$/.test(port)) {
+    const first = /\d+/.exec(port)?.[0];
+    const one = first === undefined ? form : `write one origin per port, e.g. '${written.slice(0, written.length - port.length)}${first}'`;
+    throw new CorsConfigurationError(source, 'origin', written, 'has a port that is not a number', one);
+  }
   let url: URL;
   try {
     url = new URL(`${scheme}://${authority}`);
   } catch {
-    throw new CorsConfigurationError(source, 'origin', value, 'has a host that is not valid', "write scheme://host[:port], e.g. 'https://app.example.com'");
+    throw new CorsConfigurationError(source, 'origin', written, 'has a host that is not valid', form);
   }
   return url.origin;
 }
 
-function splitOrigin(value: string, source: string): { scheme: string; authority: string } {
+function splitOrigin(value: string, source: string, written = value): { scheme: string; authority: string } {
   const shape = ORIGIN_SHAPE.exec(value);
   if (!shape || /\s/.test(value)) {
-    throw new CorsConfigurationError(source, 'origin', value, 'is not an origin', "write scheme://host[:port], e.g. 'https://app.example.com'");
+    throw new CorsConfigurationError(source, 'origin', written, 'is not an origin', EXACT_FORM);
   }
   const scheme = shape[1].toLowerCase();
   const authority = shape[2];
   const rest = shape[3];
   if (authority === '') {
-    throw new CorsConfigurationError(source, 'origin', value, 'has no host', "write scheme://host[:port], e.g. 'https://app.example.com'");
+    throw new CorsConfigurationError(source, 'origin', written, 'has no host', EXACT_FORM);
   }
   if (rest !== '') {
     const problem = rest === '/' ? 'ends with a slash, which an Origin header never has' : 'has a path, query or fragment, which an Origin header never has';
-    throw new CorsConfigurationError(source, 'origin', value, problem, `write '${scheme}://${authority}'`);
+    throw new CorsConfigurationError(source, 'origin', written, problem, `write '${scheme}://${authority}'`);
   }
   if (authority.includes('@')) {
     const host = authority.slice(authority.lastIndexOf('@') + 1);
-    throw new CorsConfigurationError(source, 'origin', value, 'has user info, which an Origin header never has', `write '${scheme}://${host}'`);
+    throw new CorsConfigurationError(source, 'origin', written, 'has user info, which an Origin header never has', `write '${scheme}://${host}'`);
   }
   return { scheme, authority };
 }
@@ -219,7 +274,8 @@ function parsePattern(value: string, source: string): SubdomainPattern {
   if (!authority.startsWith('*.') || authority.indexOf('*', 1) !== -1) {
     throw new CorsConfigurationError(source, 'origin', value, "has a '*' where only a leading '*.' subdomain wildcard is supported", `write ${example}`);
   }
-  const base = normaliseOrigin(`${scheme}://${authority.slice(2)}`, source).slice(scheme.length + 3);
+  // The domain is checked as an origin of its own, but errors quote the pattern the user wrote.
+  const base = normalise(`${scheme}://${authority.slice(2)}`, source, value, `write scheme://*.domain[:port], e.g. ${example}`).slice(scheme.length + 3);
   const host = base.startsWith('[') ? base : base.replace(/:\d+$/, '');
   if (!host.includes('.') && host !== 'localhost') {
     throw new CorsConfigurationError(source, 'origin', value, 'matches every site under a top-level domain', `name the domain: ${example}`);
@@ -267,34 +323,86 @@ function isLabelCharacter(code: number): boolean {
  * `g` and `y` make `test()` stateful, so the same origin would be allowed and refused in turn.
  */
 export function assertSafeRegExp(regExp: RegExp, source: string): void {
-  if (regExp.global || regExp.sticky) {
-    throw new CorsConfigurationError(source, 'origin', regExp, "has the 'g' or 'y' flag, which makes test() remember its last match", `write /${regExp.source}/${regExp.flags.replace(/[gy]/g, '')}`);
-  }
+  const problem = regExpProblem(regExp);
+  if (problem === undefined) return;
+  const suggestion = suggestOriginRegExp(regExp);
+  throw new CorsConfigurationError(
+    source,
+    'origin',
+    regExp,
+    problem,
+    suggestion === undefined ? `anchor it and start it with the scheme, e.g. /^https:\\/\\/${SUBDOMAINS}example\\.com$/` : `write ${suggestion}`,
+  );
+}
+
+function regExpProblem(regExp: RegExp): string | undefined {
+  if (regExp.global || regExp.sticky) return "has the 'g' or 'y' flag, which makes test() remember its last match";
   const body = regExp.source;
-  const anchoredStart = body.startsWith('^');
-  const anchoredEnd = body.endsWith('$') && !isEscaped(body, body.length - 1);
-  if (!anchoredStart || !anchoredEnd || hasTopLevelAlternation(body)) {
-    const inner = body.replace(/^\^/, '').replace(/(?<!\\)\$$/, '');
-    throw new CorsConfigurationError(
-      source,
-      'origin',
-      regExp,
-      'is not anchored, so it also matches origins that merely contain a match (https://example.com.evil.net)',
-      `write /^(?:${inner})$/${regExp.flags}`,
+  const unanchored = !body.startsWith('^') || !body.endsWith('$') || isEscaped(body, body.length - 1);
+  if (unanchored || hasTopLevelAlternation(body)) {
+    const schemeless = topLevelAlternatives(body).some((alternative) => !SCHEME.test(alternative));
+    return (
+      (unanchored
+        ? 'is not anchored, so it also matches origins that merely contain a match (https://example.com.evil.net)'
+        : "is not anchored: '^' and '$' hold only for the first and the last side of its top-level '|', so it also matches origins that merely start or end with a match") +
+      (schemeless ? ', and names no scheme, which every Origin starts with' : '')
     );
   }
-  const looseDots = unescapedDotsBetweenLetters(body);
-  if (looseDots.length > 0) {
-    let fixed = body;
-    for (const index of [...looseDots].reverse()) fixed = `${fixed.slice(0, index)}\\${fixed.slice(index)}`;
-    throw new CorsConfigurationError(
-      source,
-      'origin',
-      regExp,
-      "has an unescaped '.' inside a name, which matches any character (https://wwwxexample.com)",
-      `write /${fixed}/${regExp.flags}`,
-    );
+  if (unescapedDotsBetweenLetters(body).length > 0) {
+    return "has an unescaped '.' inside a name, which matches any character (https://wwwxexample.com)";
   }
+  return undefined;
+}
+
+/** A scheme in a RegExp source: `https:\/\/`, `https?://`, `[a-z]+:\/\/`. */
+const SCHEME = /:\\?\//;
+/** Any number of DNS labels before a domain, in a suggestion: `example.com`, `www.example.com`. */
+const SUBDOMAINS = '(?:[a-z0-9-]+\\.)*';
+
+/**
+ * What to write instead of a refused RegExp, or `undefined` when none can be built. It means what the
+ * user evidently meant and is accepted itself: no `g`/`y`; each top-level alternative anchored at both
+ * ends, without a leading or trailing `.*` (what an unanchored end means, and what lets
+ * `https://example.com.evil.net` through); an alternative without a scheme gets `https://` and any
+ * subdomains before it, as `/example\.com/` can only mean `https://example.com` and its subdomains (an
+ * `Origin` always starts with its scheme), and `/\.example\.com/` its subdomains only; dots between
+ * letters escaped.
+ */
+function suggestOriginRegExp(regExp: RegExp): RegExp | undefined {
+  const flags = regExp.flags.replace(/[gy]/g, '');
+  // With the `v` flag a `-` in a class must be escaped.
+  const subdomains = flags.includes('v') ? SUBDOMAINS.replace('-]', '\\-]') : SUBDOMAINS;
+  const alternatives = topLevelAlternatives(regExp.source).map((alternative) => {
+    let body = alternative.startsWith('^') ? alternative.slice(1) : alternative;
+    if (body.startsWith('.*')) body = body.slice(2);
+    if (body.endsWith('$') && !isEscaped(body, body.length - 1)) body = body.slice(0, -1);
+    if (body.endsWith('.*') && !isEscaped(body, body.length - 2)) body = body.slice(0, -2);
+    if (SCHEME.test(body)) return body;
+    if (body.startsWith('\\.')) return `https:\\/\\/${subdomains.slice(0, -1)}+${body.slice(2)}`;
+    return `https:\\/\\/${subdomains}${body}`;
+  });
+  let fixed = alternatives.length > 1 ? `^(?:${alternatives.join('|')})$` : `^${alternatives[0]}$`;
+  for (const index of unescapedDotsBetweenLetters(fixed).reverse()) fixed = `${fixed.slice(0, index)}\\${fixed.slice(index)}`;
+  try {
+    const suggestion = new RegExp(fixed, flags);
+    return regExpProblem(suggestion) === undefined ? suggestion : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The sides of a RegExp source's top-level `|`: one side when there is none. */
+function topLevelAlternatives(body: string): string[] {
+  const sides: string[] = [];
+  let start = 0;
+  for (const { char, index, depth } of syntaxCharacters(body)) {
+    if (char === '|' && depth === 0) {
+      sides.push(body.slice(start, index));
+      start = index + 1;
+    }
+  }
+  sides.push(body.slice(start));
+  return sides;
 }
 
 /**

@@ -25,11 +25,23 @@ export type CorsOriginOption =
 export interface CorsPolicyOptions {
   /** Which origins may read responses. Default: none (list them; see the README). */
   origin?: CorsOriginOption;
-  /** Methods a preflight may ask for. Default: `GET,HEAD,PUT,PATCH,POST,DELETE`. `'*'` allows any. */
+  /**
+   * Methods a preflight may ask for: an array, or one comma-separated string. Default:
+   * `GET,HEAD,PUT,PATCH,POST,DELETE`. `'*'`, alone or beside names, allows any (the requested method is
+   * echoed).
+   */
   methods?: string | readonly string[];
-  /** Request headers a preflight may ask for. Default: `'*'` (those the preflight asks for). */
+  /**
+   * Request headers a preflight may ask for: an array, or one comma-separated string. Default: `'*'`.
+   * `'*'`, alone or beside names (`['*', 'Authorization']`, the Fetch standard's form), allows those the
+   * preflight asks for, `Authorization` included: they are echoed, never answered with `*`.
+   */
   allowedHeaders?: string | readonly string[];
-  /** Response headers the page may read beyond the safelisted ones. Default: none. */
+  /**
+   * Response headers the page may read beyond the safelisted ones: an array, or one comma-separated
+   * string. Default: none. `'*'` (alone or beside names) exposes all of them, and only without
+   * credentials: on a credentialed request the Fetch standard reads it as a header named "*".
+   */
   exposedHeaders?: string | readonly string[];
   /** Allow cookies and HTTP authentication. Default: `false`. */
   credentials?: boolean;
@@ -41,12 +53,18 @@ export interface CorsPolicyOptions {
   optionsSuccessStatus?: number;
   /** Answer Private Network Access preflights (`Access-Control-Allow-Private-Network`). Default: `false`. */
   allowPrivateNetwork?: boolean;
-  /** Send `Timing-Allow-Origin` with the granted origin, so Resource Timing works cross-origin. Default: `false`. */
-  timingAllowOrigin?: boolean;
   /** Milliseconds an `origin` function may take before the origin is refused. Default: `1000`. */
   originTimeout?: number;
   /** Remember an `origin` function's answers: at most `size` origins, each for `ttl` milliseconds. Default: off. */
   originCache?: { size: number; ttl: number };
+  /**
+   * Send `Timing-Allow-Origin: <the granted origin>` on allowed actual responses, so the page can read the
+   * detailed Resource Timing of cross-origin requests (`PerformanceResourceTiming`: DNS, connect, request
+   * and response times, transfer sizes), which browsers otherwise zero for them. It exposes no response
+   * data, only how long it took, but that is a side channel too: enable it where a page measures your API.
+   * Default: `false`. (Resource Timing, "Timing-Allow-Origin"; asked for in expressjs/cors#102.)
+   */
+  timingAllowOrigin?: boolean;
 }
 
 export type CorsPolicyField = keyof CorsPolicyOptions;
@@ -61,9 +79,9 @@ export const CORS_POLICY_FIELDS: readonly CorsPolicyField[] = [
   'preflightContinue',
   'optionsSuccessStatus',
   'allowPrivateNetwork',
-  'timingAllowOrigin',
   'originTimeout',
   'originCache',
+  'timingAllowOrigin',
 ];
 
 export const DEFAULT_POLICY_OPTIONS: Required<Omit<CorsPolicyOptions, 'exposedHeaders' | 'originCache'>> &
@@ -77,7 +95,7 @@ export const DEFAULT_POLICY_OPTIONS: Required<Omit<CorsPolicyOptions, 'exposedHe
   preflightContinue: false,
   optionsSuccessStatus: 204,
   allowPrivateNetwork: false,
-  timingAllowOrigin: false,
   originTimeout: 1000,
   originCache: undefined,
+  timingAllowOrigin: false,
 };

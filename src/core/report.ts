@@ -17,6 +17,8 @@ export interface CorsRoutePolicyReport {
   readonly exposedHeaders: readonly string[];
   readonly maxAge: number | undefined;
   readonly allowPrivateNetwork: boolean;
+  /** Whether allowed actual responses carry `Timing-Allow-Origin` (Resource Timing details for the page). */
+  readonly timingAllowOrigin: boolean;
   readonly preflightContinue: boolean;
   readonly optionsSuccessStatus: number;
   /** `default`, `global`, a controller or a handler, per field. */
@@ -34,6 +36,7 @@ export function reportPolicy(route: { method: string; path: string; handler: str
     exposedHeaders: policy.exposedHeaders,
     maxAge: policy.maxAge,
     allowPrivateNetwork: policy.allowPrivateNetwork,
+    timingAllowOrigin: policy.timingAllowOrigin,
     preflightContinue: policy.preflightContinue,
     optionsSuccessStatus: policy.optionsSuccessStatus,
     sources: policy.fieldSources,

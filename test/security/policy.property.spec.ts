@@ -3,8 +3,7 @@ import { compilePolicy } from '../../src/core/compile.js';
 import { CorsConfigurationError } from '../../src/core/errors.js';
 import { mergePolicies } from '../../src/core/merge.js';
 import { compileOrigin } from '../../src/core/origin-matcher.js';
-import type { CorsPolicyOptions } from '../../src/core/policy-options.js';
-
+import { CORS_POLICY_FIELDS, type CorsPolicyOptions } from '../../src/core/policy-options.js';
 import { actualHeaders } from '../support/actual-headers.js';
 import { HOST, ORIGIN, PORT, RUNS, SCHEMES, SEED, hostileVariant, oracle } from './hostile-origins.js';
 
@@ -52,6 +51,31 @@ describe(`policy properties (fast-check, seed ${SEED}, ${RUNS} runs each)`, () =
         const headers = actualHeaders(policy, origin, policy.origin.match(origin, {}) === true);
         if (headers['access-control-allow-origin'] === '*') {
           expect(headers['access-control-allow-credentials']).toBeUndefined();
+        }
+      }),
+      { seed: SEED, numRuns: RUNS },
+    );
+  });
+
+  it('answers a value of any type, in any field, with a policy or a CorsConfigurationError naming the field, never another error', () => {
+    const anything = fc.anything({
+      withBigInt: true,
+      withBoxedValues: true,
+      withDate: true,
+      withMap: true,
+      withNullPrototype: true,
+      withObjectString: true,
+      withSet: true,
+      withSparseArray: true,
+      withTypedArray: true,
+    });
+    fc.assert(
+      fc.property(fc.constantFrom(...CORS_POLICY_FIELDS), anything, (field, value) => {
+        try {
+          compilePolicy(mergePolicies([{ source: 'property', policy: { [field]: value } as CorsPolicyOptions }]));
+        } catch (error) {
+          expect(error).toBeInstanceOf(CorsConfigurationError);
+          expect((error as CorsConfigurationError).option).toBe(field);
         }
       }),
       { seed: SEED, numRuns: RUNS },
