@@ -2,6 +2,7 @@ import { Global, Module, type DynamicModule } from '@nestjs/common';
 import type { CorsModuleOptions } from './cors-options.interface.js';
 import { ConfigurableCorsModule, type CorsModuleAsyncOptions } from './cors.module-definition.js';
 import { CorsBinding } from './nest/cors.binding.js';
+import { CorsModuleMarker } from './nest/cors-module.marker.js';
 import { CorsPolicyRegistry } from './nest/cors-policy.registry.js';
 
 /**
@@ -10,7 +11,7 @@ import { CorsPolicyRegistry } from './nest/cors-policy.registry.js';
  * per controller or handler.
  */
 @Global()
-@Module({ providers: [CorsPolicyRegistry, CorsBinding] })
+@Module({ providers: [CorsPolicyRegistry, CorsBinding, CorsModuleMarker] })
 export class CorsModule extends ConfigurableCorsModule {
   static forRoot(options: CorsModuleOptions = {}): DynamicModule {
     return super.forRoot(options);

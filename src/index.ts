@@ -11,3 +11,4 @@ export type {
 } from './cors-options.interface.js';
 export type { CorsRoutePolicyReport } from './core/report.js';
 export { CorsConfigurationError } from './core/errors.js';
+export { CorsSetupError } from './nest/cors-setup.error.js';

@@ -1,8 +1,9 @@
-import { Inject, Injectable, VERSION_NEUTRAL, VersioningType, type Type } from '@nestjs/common';
+import { Inject, Injectable, Logger, VERSION_NEUTRAL, VersioningType, type Type } from '@nestjs/common';
 import { ModulesContainer, type ApplicationConfig } from '@nestjs/core';
 import { CORS_POLICY_METADATA, CORS_ROUTE_METADATA } from '../cors.constants.js';
 import { CORS_MODULE_OPTIONS } from '../cors.module-definition.js';
 import type { CorsModuleOptions } from '../cors-options.interface.js';
+import { describeValue } from '../core/errors.js';
 import { compilePolicy, intersectPolicies, type CompiledPolicy, type PolicyHooks } from '../core/compile.js';
 import { mergePolicies, type PolicyLayer } from '../core/merge.js';
 import type { CorsPolicyOptions } from '../core/policy-options.js';
@@ -63,6 +64,27 @@ export class CorsPolicyRegistry implements NestRoutes {
         filteredVersion: version && version !== VERSION_NEUTRAL && versioning!.type !== VersioningType.URI ? version : undefined,
       });
     }
+  }
+
+  /**
+   * One warning when the global policy allows no origin and routes use it: an unset `CORS_ORIGINS` would
+   * otherwise refuse every cross-origin request in silence. An explicit `origin: false` says it is meant.
+   */
+  warnIfNoOrigin(): void {
+    if (!this.globalPolicy.enabled || !this.globalPolicy.origin.none || this.options?.origin === false) return;
+    let inheriting = 0;
+    for (const routes of this.routesByController.values()) {
+      for (const { policy } of routes.values()) {
+        if (policy.enabled && policy.origin.none && (policy.fieldSources.origin === 'global' || policy.fieldSources.origin === 'default')) inheriting++;
+      }
+    }
+    if (inheriting === 0) return;
+    const written = this.options?.origin === undefined ? 'is not set' : `is ${describeValue(this.options.origin)}`;
+    new Logger('CorsPolicy').warn(
+      `No origin is allowed: the global origin ${written}, so ${inheriting} route${inheriting === 1 ? '' : 's'} refuse every cross-origin request. ` +
+        "Set it in CorsModule.forRoot({ origin: ['https://app.example.com'] }), or in forRootAsync's useFactory " +
+        "(origin: config.getOrThrow('CORS_ORIGINS'), with CORS_ORIGINS=https://app.example.com in .env); write origin: false to keep every route closed without this warning.",
+    );
   }
 
   routeOf(handler: Function): NestRoute | undefined {

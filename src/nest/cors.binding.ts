@@ -1,11 +1,18 @@
 import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
-import { HttpAdapterHost, ModuleRef } from '@nestjs/core';
+import { HttpAdapterHost, ModuleRef, ModulesContainer } from '@nestjs/core';
 import type { IncomingMessage } from 'node:http';
 import { formatReport, reportPolicy, type CorsRoutePolicyReport } from '../core/report.js';
 import { platformFor } from '../platform/platform-for.js';
+import { CorsModuleMarker, importsCorsModule } from './cors-module.marker.js';
 import { CorsPolicyRegistry } from './cors-policy.registry.js';
 import { CorsRequestFlow } from './cors-request.flow.js';
+import { CorsSetupError } from './cors-setup.error.js';
 import { applicationConfigOf } from './nest-internals.js';
+
+const ENABLE_CORS_BESIDE =
+  'app.enableCors() (or NestFactory.create(…, { cors })) is used beside CorsModule: its headers would answer ' +
+  'every route with one policy of its own (Access-Control-Allow-Origin: * by default, even with credentials), ' +
+  'overriding the route policies. Remove it, and move its options into CorsModule.forRoot({ … }).';
 
 /**
  * Binds the compiled policies to the app's HTTP platform in `onModuleInit`, which Nest runs once the
@@ -21,14 +28,28 @@ export class CorsBinding implements OnModuleInit {
     private readonly registry: CorsPolicyRegistry,
     private readonly adapterHost: HttpAdapterHost,
     private readonly moduleRef: ModuleRef,
-  ) {}
+    private readonly modules: ModulesContainer,
+  ) {
+    // Built during NestFactory.create(), before the app exists: every later app.enableCors() meets this,
+    // and so does the `cors` option, which Nest applies in app.init().
+    const adapter = adapterHost.httpAdapter as { enableCors?: (...args: unknown[]) => unknown } | undefined;
+    if (adapter?.enableCors) {
+      adapter.enableCors = () => {
+        throw new CorsSetupError(ENABLE_CORS_BESIDE);
+      };
+    }
+  }
 
   onModuleInit(): void {
+    this.refuseSecondModule();
     const config = applicationConfigOf(this.moduleRef);
     this.registry.compile(config);
+    this.registry.warnIfNoOrigin();
     const adapter = this.adapterHost.httpAdapter;
     if (!adapter) return;
     const platform = platformFor(adapter, config);
+    const foreign = platform.foreignCors();
+    if (foreign !== undefined) throw new CorsSetupError(`${ENABLE_CORS_BESIDE} (Found: ${foreign}.)`);
     const flow = new CorsRequestFlow(platform, this.registry.log);
     const resolver = platform.resolver(this.registry, flow.reached);
     this.reports = resolver.routes().map(({ method, path, route }) => reportPolicy({ method, path, handler: route.name }, route.policy));
@@ -54,5 +75,23 @@ export class CorsBinding implements OnModuleInit {
     if (origin === undefined || this.flow === undefined) return false;
     const policy = this.flow.policyOf(request);
     return policy.enabled && !policy.origin.any && policy.origin.match(origin, request) === true;
+  }
+
+  /**
+   * Two `forRoot()`s would each install a first layer with its own global policy: preflights would follow
+   * one and actual requests both. Each dynamic `forRoot()` is a module of its own in the container.
+   */
+  private refuseSecondModule(): void {
+    const corsModules = [...this.modules.values()].filter((module) => module.providers.has(CorsModuleMarker));
+    if (corsModules.length < 2) return;
+    // Global modules are bound into every module's imports: only the declared imports say who wrote it.
+    const importers = [...this.modules.values()]
+      .filter((module) => ((Reflect.getMetadata('imports', module.metatype) ?? []) as unknown[]).some(importsCorsModule))
+      .map((module) => module.metatype.name);
+    const by = importers.length > 0 ? ` (by ${importers.join(' and ')})` : '';
+    throw new CorsSetupError(
+      `CorsModule.forRoot() or forRootAsync() is imported ${corsModules.length} times${by}: each would install its own global policy. ` +
+        'Import it once, in the root module (it is global), and give feature modules their policies with @Cors() on their controllers.',
+    );
   }
 }

@@ -54,6 +54,8 @@ export type RouteReached = (request: IncomingMessage, response: ServerResponse, 
 
 /** Everything that differs between HTTP platforms: where to run first, which route, how to write. */
 export interface HttpPlatform {
+  /** A CORS handler of the platform's own registered in the app (`app.enableCors()`), by name; `undefined` if none. */
+  foreignCors(): string | undefined;
   /** Runs `hook` before every other handler of the app (body parsers and `app.use()` middleware included). */
   installFirst(hook: RequestHook): void;
   /** Reads the router once Nest has registered the routes, and calls `reached` on every dispatch to a Nest handler. */

@@ -58,6 +58,12 @@ export class ExpressPlatform implements HttpPlatform {
     if (server && server.listenerCount('request') > 0) this.installInServer(server, hook);
   }
 
+  /** The `cors` package's middleware, which `app.enableCors()` and `{ cors }` register. */
+  foreignCors(): string | undefined {
+    const found = this.app.router?.stack.some((layer) => (layer.handle as Function | undefined)?.name === 'corsMiddleware');
+    return found ? "the 'cors' middleware (app.enableCors())" : undefined;
+  }
+
   resolver(routes: NestRoutes, reached: RouteReached): RouteResolver {
     const stack = this.app.router?.stack;
     if (!stack) throw new Error('nestjs-cors-policy: cannot find the Express router stack.');
