@@ -14,7 +14,7 @@ await serveDemoPage({ host: '127.0.0.1', port: pagePort, apiUrl });
 await serveDemoPage({ host: '127.0.0.1', port: otherPagePort, apiUrl });
 
 console.log(`
-Sample API (${ENVIRONMENT}):        ${apiUrl}
 Demo page, an allowed origin:       http://localhost:${pagePort}
 Demo page, an origin not allowed:   http://127.0.0.1:${otherPagePort}
+Sample API (${ENVIRONMENT}):        ${apiUrl}/reports
 `);
