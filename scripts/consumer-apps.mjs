@@ -42,7 +42,8 @@ async function main() {
   const scratch = mkdtempSync(join(tmpdir(), 'nestjs-cors-policy-consumers-'));
   try {
     const tarball = options.tarball ?? pack(scratch);
-    console.log(`Consumer apps of ${tarball}\nScratch folder: ${scratch}`);
+    checkTarball(tarball);
+    console.log(`Scratch folder: ${scratch}`);
     const results = [];
     for (const app of APPS.filter((candidate) => options.apps.length === 0 || options.apps.includes(candidate.name))) {
       results.push(await runApp(app, tarball, join(scratch, app.name)));
@@ -72,20 +73,25 @@ function parseArguments(args) {
   return parsed;
 }
 
-/** Builds the library and packs it as `npm publish` would, into `folder`; checks what the tarball holds. */
+/** Builds the library and packs it as `npm publish` would, into `folder`. */
 function pack(folder) {
   execFileSync('npm', ['run', 'build'], { cwd: repo, stdio: ['ignore', 'inherit', 'inherit'] });
   const output = execFileSync('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', folder], { cwd: repo, encoding: 'utf8' });
-  const [{ filename, files }] = JSON.parse(output);
-  const paths = files.map((file) => file.path);
+  return join(folder, JSON.parse(output)[0].filename);
+}
+
+/** The files an app needs are in the tarball, and no test, benchmark or sample. */
+function checkTarball(tarball) {
+  const paths = execFileSync('tar', ['-tzf', tarball], { encoding: 'utf8' })
+    .split('\n')
+    .filter(Boolean)
+    .map((path) => path.replace(/^package\//, ''));
   const missing = ['LICENSE', 'README.md', 'package.json', 'dist/index.js', 'dist/index.d.ts', 'dist/cjs/index.js', 'dist/cjs/index.d.ts', 'dist/cjs/package.json', 'src/index.ts']
     .filter((path) => !paths.includes(path));
   const unwanted = paths.filter((path) => /\.spec\.ts$|^test\/|^bench\/|^sample-app\//.test(path));
-  if (missing.length > 0 || unwanted.length > 0) {
-    throw new Error(`the tarball ${missing.length ? `lacks ${missing.join(', ')}` : ''}${unwanted.length ? ` holds ${unwanted.join(', ')}` : ''}`);
-  }
-  console.log(`Packed ${filename}: ${paths.length} files`);
-  return join(folder, filename);
+  if (missing.length > 0) throw new Error(`${tarball} lacks ${missing.join(', ')}`);
+  if (unwanted.length > 0) throw new Error(`${tarball} holds ${unwanted.join(', ')}`);
+  console.log(`${tarball}: ${paths.length} files`);
 }
 
 async function runApp(app, tarball, dir) {
