@@ -7,7 +7,7 @@ import { CorsModuleMarker, importsCorsModule } from './cors-module.marker.js';
 import { CorsPolicyRegistry } from './cors-policy.registry.js';
 import { CorsRequestFlow } from './cors-request.flow.js';
 import { CorsSetupError } from './cors-setup.error.js';
-import { applicationConfigOf } from './nest-internals.js';
+import { applicationConfigOf, assertSupportedNest, isLogLevelEnabled } from './nest-internals.js';
 
 const ENABLE_CORS_BESIDE =
   'app.enableCors() (or NestFactory.create(…, { cors })) is used beside CorsModule: its headers would answer ' +
@@ -41,6 +41,7 @@ export class CorsBinding implements OnModuleInit {
   }
 
   onModuleInit(): void {
+    assertSupportedNest();
     this.refuseSecondModule();
     const config = applicationConfigOf(this.moduleRef);
     this.registry.compile(config);
@@ -53,7 +54,7 @@ export class CorsBinding implements OnModuleInit {
     const flow = new CorsRequestFlow(platform, this.registry.log);
     const resolver = platform.resolver(this.registry, flow.reached);
     this.reports = resolver.routes().map(({ method, path, route }) => reportPolicy({ method, path, handler: route.name }, route.policy));
-    if (Logger.isLevelEnabled('debug')) {
+    if (isLogLevelEnabled('debug')) {
       const logger = new Logger('CorsPolicy');
       for (const report of this.reports) logger.debug(formatReport(report));
     }

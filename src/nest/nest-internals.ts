@@ -1,14 +1,57 @@
 /**
- * The one place the library reads Nest's internals: metadata keys, Nest's own scanner of a controller's
- * routes, and its host filter. The end-to-end suites fail when one of them changes.
+ * The one place the library reads Nest's internals, and decides where Nest 11 and 12 differ: metadata
+ * keys, Nest's own scanner of a controller's routes, its host filter, log levels. Every import here exists
+ * in both majors (`npm run test:nest11` runs the end-to-end suites on Nest 11).
  */
-import type { HttpServer } from '@nestjs/common';
+import { Logger, type HttpServer, type LogLevel } from '@nestjs/common';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
 import { HOST_METADATA, VERSION_METADATA } from '@nestjs/common/constants.js';
 import { ApplicationConfig, MetadataScanner, type ModuleRef } from '@nestjs/core';
 import { PathsExplorer } from '@nestjs/core/router/paths-explorer.js';
 import { RouterExplorer } from '@nestjs/core/router/router-explorer.js';
 
 export { HOST_METADATA, VERSION_METADATA };
+
+export const SUPPORTED_NEST_VERSIONS = 'NestJS 11 and 12';
+
+/**
+ * The major version of the running `@nestjs/core`, told by what it has: 12 added route resolution
+ * strategies, 11 is the first with Express 5 and the `PathsExplorer` and host filter the library asks.
+ */
+export function nestMajor(): 11 | 12 | undefined {
+  if (typeof (ApplicationConfig.prototype as { getRouteResolutionStrategy?: unknown }).getRouteResolutionStrategy === 'function') return 12;
+  const explorer = RouterExplorer.prototype as unknown as Record<string, unknown>;
+  if (typeof explorer.applyHostFilter === 'function' && typeof explorer.copyMetadataToCallback === 'function') return 11;
+  return undefined;
+}
+
+/** Fails the start on a Nest the library does not know, naming the versions it supports. */
+export function assertSupportedNest(): void {
+  if (nestMajor() === undefined) throw unsupportedNest(runningNestCore());
+}
+
+export function unsupportedNest(found: string): Error {
+  return new Error(`nestjs-cors-policy supports ${SUPPORTED_NEST_VERSIONS} (with Express 5 or Fastify 5); this app runs ${found}.`);
+}
+
+function runningNestCore(): string {
+  try {
+    return `@nestjs/core ${createRequire(join(process.cwd(), 'package.json'))('@nestjs/core/package.json').version}`;
+  } catch {
+    return 'a version of @nestjs/core it cannot read';
+  }
+}
+
+/**
+ * Whether Nest's logger writes `level`. Nest 11 answers `false` for every level while none were set
+ * explicitly (the default logger, or a logger instance), where Nest 12 reads that as all enabled.
+ */
+export function isLogLevelEnabled(level: LogLevel): boolean {
+  if (Logger.isLevelEnabled(level)) return true;
+  const logger = Logger as unknown as { logLevels?: LogLevel[]; staticInstanceRef?: unknown };
+  return nestMajor() === 11 && logger.logLevels === undefined && logger.staticInstanceRef !== undefined;
+}
 
 /** A controller method Nest registers as a route, as Nest's `PathsExplorer` finds it. */
 export interface RouteDefinition {

@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { describeRefusal, type Refusal } from '../core/protocol.js';
+import { isLogLevelEnabled } from './nest-internals.js';
 
 export type RefusalLogLevel = 'debug' | 'warn' | false;
 
@@ -22,7 +23,7 @@ export class RefusalLog {
   constructor(private readonly level: RefusalLogLevel) {}
 
   get enabled(): boolean {
-    return this.level !== false && Logger.isLevelEnabled(this.level);
+    return this.level !== false && isLogLevelEnabled(this.level);
   }
 
   /**
@@ -30,7 +31,7 @@ export class RefusalLog {
    * `undefined` where no policy decided (a method no route serves).
    */
   refusal(request: string, source: string | undefined, refusal: Pick<Refusal, 'reason' | 'value'>): void {
-    if (this.level === false || !Logger.isLevelEnabled(this.level)) return;
+    if (this.level === false || !isLogLevelEnabled(this.level)) return;
     const policy = source === undefined ? '' : ` (policy of ${source})`;
     this.logger[this.level](`Refused ${request}${policy}: ${describeRefusal(refusal, quote)}`);
   }

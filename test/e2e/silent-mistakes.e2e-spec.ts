@@ -97,7 +97,6 @@ describe('a global policy that allows no origin logs one warning at start-up', (
     @Module({ imports: [CorsModule.forRoot(options)], controllers })
     class NoOriginModule {}
     const logger = new CaptureLogger();
-    logger.setLogLevels?.(['warn', 'error']);
     const app = await NestFactory.create(NoOriginModule, { logger: ['warn', 'error'] });
     app.useLogger(logger);
     await app.init();
