@@ -1,6 +1,6 @@
 import { Controller, Get, Header, Module, Post } from '@nestjs/common';
 import { Cors, CorsModule } from '../../src/index.js';
-import { startApp, type RunningApp } from './harness.js';
+import { PLATFORMS, startApp, type RunningApp } from './harness.js';
 
 const SPA = 'http://localhost:5173';
 const ADMIN = 'https://admin.example.com';
@@ -24,9 +24,9 @@ function accessControlHeaders(headers: Record<string, string>): string[] {
   return Object.keys(headers).filter((name) => name.startsWith('access-control-'));
 }
 
-describe('actual requests', () => {
+describe.each(PLATFORMS)('actual requests (%s)', (platform) => {
   let running: RunningApp;
-  beforeAll(async () => { running = await startApp(AppModule); });
+  beforeAll(async () => { running = await startApp(AppModule, undefined, platform); });
   afterAll(() => running.close());
 
   describe('an allowed origin', () => {
