@@ -61,7 +61,9 @@ export class CorsBinding implements OnModuleInit {
     const platform = this.platform;
     if (!platform) return;
     const foreign = platform.foreignCors();
-    if (foreign !== undefined) throw new CorsSetupError(`${ENABLE_CORS_BESIDE} (Found: ${foreign}.)`);
+    const refusal = (found: string) => new CorsSetupError(`${ENABLE_CORS_BESIDE} (Found: ${found}.)`);
+    if (foreign !== undefined) throw refusal(foreign);
+    platform.refuseLateForeignCors?.(refusal);
     const flow = new CorsRequestFlow(platform, this.registry.log);
     const resolver = platform.resolver(this.registry, flow.reached);
     this.reports = resolver.routes().map(({ method, path, route }) => reportPolicy({ method, path, handler: route.name }, route.policy));

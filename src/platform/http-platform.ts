@@ -68,6 +68,11 @@ export type RouteReached = (request: PlatformRequest, response: PlatformResponse
 export interface HttpPlatform {
   /** A CORS handler of the platform's own registered in the app (`app.enableCors()`), by name; `undefined` if none. */
   foreignCors(): string | undefined;
+  /**
+   * Where a platform loads plugins only as the app starts listening (Fastify), refuses one that
+   * `foreignCors()` would have named: `refusal` is the error the start fails with.
+   */
+  refuseLateForeignCors?(refusal: (found: string) => Error): void;
   /** Runs `hook` before every other handler of the app (body parsers and `app.use()` middleware included). */
   installFirst(hook: RequestHook): void;
   /** Reads the router once Nest has registered the routes, and calls `reached` on every dispatch to a Nest handler. */

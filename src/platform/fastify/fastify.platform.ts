@@ -18,6 +18,7 @@ interface FastifyReplyLike {
 /** The parts of the Fastify instance the platform uses. */
 interface FastifyInstanceLike {
   addHook(name: 'onRoute', hook: (options: RouteOptionsLike) => void): unknown;
+  addHook(name: 'onReady', hook: (done: (error?: Error) => void) => void): unknown;
   hasPlugin(name: string): boolean;
   initialConfig: Record<string, unknown> & { routerOptions?: Record<string, unknown> };
 }
@@ -80,6 +81,14 @@ export class FastifyPlatform implements HttpPlatform {
     if (this.adapter.corsHook !== undefined) return '@fastify/cors (app.enableCors())';
     if (this.instance.hasPlugin('@fastify/cors')) return '@fastify/cors (app.register())';
     return undefined;
+  }
+
+  /** A plugin registered before `app.listen()` loads as Fastify gets ready, after `onModuleInit`. */
+  refuseLateForeignCors(refusal: (found: string) => Error): void {
+    this.instance.addHook('onReady', (done: (error?: Error) => void) => {
+      const found = this.foreignCors();
+      done(found === undefined ? undefined : refusal(found));
+    });
   }
 
   /**
