@@ -1,4 +1,4 @@
-import type { INestApplication, Type } from '@nestjs/common';
+import type { INestApplication, NestApplicationOptions, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -22,9 +22,9 @@ export interface RunningApp {
 }
 
 /** `NestFactory.create()` on the platform, with its adapter; `options` as for `NestFactory.create()`. */
-export function createApp(rootModule: Type, platform: Platform, options: Parameters<typeof NestFactory.create>[1] = {}): Promise<AnyApp> {
+export function createApp(rootModule: Type, platform: Platform, options: NestApplicationOptions = {}): Promise<AnyApp> {
   return platform === 'fastify'
-    ? NestFactory.create<NestFastifyApplication>(rootModule, new FastifyAdapter(), options as never)
+    ? NestFactory.create<NestFastifyApplication>(rootModule, new FastifyAdapter(), options)
     : NestFactory.create<NestExpressApplication>(rootModule, options);
 }
 
