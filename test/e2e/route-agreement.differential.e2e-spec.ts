@@ -236,8 +236,9 @@ async function startGenerated(spec: AppSpec) {
         ignoreTrailingSlash: !spec.strict,
         caseSensitive: spec.caseSensitive,
         ignoreDuplicateSlashes: spec.fastify.ignoreDuplicateSlashes,
+        // A router option of find-my-way that Fastify passes on, missing from its type.
         useSemicolonDelimiter: spec.fastify.useSemicolonDelimiter,
-      },
+      } as object,
     });
     // Fastify's router refuses a second route for one method and path; Nest then drops the later one.
     app = await NestFactory.create<NestFastifyApplication>(root, adapter, { ...options, routeConflictPolicy: { duplicate: 'off' } });

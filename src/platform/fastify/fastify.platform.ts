@@ -98,7 +98,13 @@ export class FastifyPlatform implements HttpPlatform {
   installFirst(hook: RequestHook): void {
     const previous = this.adapter.onRequestHook;
     this.adapter.setOnRequestHook(function corsPolicyHook(this: unknown, request, reply, done) {
-      const next = previous === undefined ? () => done() : () => { void previous.call(this, request, reply, done); };
+      // `done` completes once (the adapter guards it), so a previous hook may call it, return a promise, or both.
+      const next = previous === undefined
+        ? () => done()
+        : () => {
+            const result = previous.call(this, request, reply, done) as Promise<unknown> | undefined;
+            if (typeof result?.then === 'function') result.then(() => done(), (error: unknown) => done(error ?? new Error('onRequest hook rejected')));
+          };
       try {
         hook(request as FastifyRequestLike, reply as object, next);
       } catch (error) {
