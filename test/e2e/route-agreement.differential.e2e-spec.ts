@@ -393,6 +393,13 @@ describe.each(PLATFORMS)('differential: the policy of the handler that answers, 
                 })();
           }
           const preflight = await send(port, { ...probe, method: 'OPTIONS', version: undefined }, { 'Access-Control-Request-Method': probe.method });
+          // Every preflight answer of the library varies on the preflight's headers. Fastify's router answers
+          // some targets before any hook for one method and not another (a malformed escape it only decodes
+          // on the way to some routes): such an OPTIONS answer is the platform's, not the library's.
+          if (platform === 'fastify' && !preflight.headers.vary?.includes('Access-Control-Request-Method')) {
+            unserved++;
+            continue;
+          }
           const got = preflight.status !== 204
             ? `refused ${preflight.status}`
             : Number(preflight.headers['access-control-max-age']) === GLOBAL_MAX_AGE ? 'global' : `h${Number(preflight.headers['access-control-max-age']) - 900}`;
