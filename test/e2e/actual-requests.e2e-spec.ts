@@ -122,3 +122,25 @@ describe.each(PLATFORMS)('actual requests (%s)', (platform) => {
     });
   });
 });
+
+describe('a hook the app set with the Fastify adapter\'s setOnRequestHook() (Fastify only: an adapter method)', () => {
+  (PLATFORMS.includes('fastify') ? it : it.skip).each([
+    ['calls done', (_request: unknown, reply: { raw: { setHeader(name: string, value: string): void } }, done: () => void) => {
+      reply.raw.setHeader('X-Own-Hook', 'ran');
+      done();
+    }],
+    ['returns a promise', async (_request: unknown, reply: { raw: { setHeader(name: string, value: string): void } }) => {
+      reply.raw.setHeader('X-Own-Hook', 'ran');
+    }],
+  ])('still runs, after the CORS layer, when it %s', async (_case, hook) => {
+    const running = await startApp(AppModule, (app) => (app.getHttpAdapter() as unknown as { setOnRequestHook(hook: unknown): void }).setOnRequestHook(hook), 'fastify');
+    try {
+      const response = await running.http.get('/data').set('Origin', SPA);
+      expect(response.status).toBe(200);
+      expect(response.headers['x-own-hook']).toBe('ran');
+      expect(response.headers['access-control-allow-origin']).toBe(SPA);
+    } finally {
+      await running.close();
+    }
+  });
+});

@@ -1,5 +1,6 @@
 import type { HttpServer } from '@nestjs/common';
 import { createRequire } from 'node:module';
+import { join } from 'node:path';
 import type { ServerResponse } from 'node:http';
 import { ACTUAL_RESPONSE_HEADERS, refusalBody, REFUSED_PREFLIGHT_STATUS, type ActualDecision, type PreflightDecision } from '../../core/protocol.js';
 import { mergeVary } from '../../core/vary.js';
@@ -63,8 +64,6 @@ export class FastifyPlatform implements HttpPlatform {
   private readonly registrations: Registration[] = [];
   private readonly versions = new Set<unknown>();
   private readonly router: FindMyWay;
-  /** The handler the adapter is registering a route for, while it does (see `recordRegistrations`). */
-  private current: { handler: Function; url: unknown; paramsMatcher?: (request: unknown) => boolean; wrapped?: Function } | undefined;
 
   /** Built while `NestFactory.create()` runs, before Nest registers any route. */
   constructor(private readonly adapter: FastifyAdapterLike) {
@@ -223,8 +222,7 @@ export class FastifyPlatform implements HttpPlatform {
 
   /** A `find-my-way` router with Fastify's router options, from the copy Fastify itself depends on. */
   private createRouter(): FindMyWay {
-    const requireHere = createRequire(import.meta.url);
-    const requireAdapter = createRequire(requireHere.resolve('@nestjs/platform-fastify/package.json'));
+    const requireAdapter = createRequire(resolveFrom(['@nestjs/platform-fastify/package.json'], [import.meta.url, join(process.cwd(), 'package.json')]));
     const requireFastify = createRequire(requireAdapter.resolve('fastify'));
     const FindMyWay = requireFastify('find-my-way') as (options: object) => FindMyWay;
     const config = this.instance.initialConfig;
@@ -249,6 +247,20 @@ export class FastifyPlatform implements HttpPlatform {
 }
 
 function noop(): void {}
+
+/** The first of `specifiers` resolvable from the library, else from the app (a strict installer may hide it from us). */
+function resolveFrom(specifiers: string[], places: string[]): string {
+  for (const place of places) {
+    for (const specifier of specifiers) {
+      try {
+        return createRequire(place).resolve(specifier);
+      } catch {
+        // try the next place
+      }
+    }
+  }
+  throw new Error(`nestjs-cors-policy: cannot find ${specifiers.join(' or ')}, which the Fastify platform reads its router from.`);
+}
 
 /** The HEAD route Fastify adds after a GET route (`exposeHeadRoutes`): same handler and path, right after it. */
 function isExposedHead(method: string | string[], url: string, handler: Function, registrations: readonly Registration[]): boolean {
