@@ -295,6 +295,8 @@ function hostile(path: string, rng: Random): string {
   if (rng.chance(0.05)) target = `${target}#frag`;
   if (rng.chance(0.05)) target = `http://127.0.0.1${target}`;
   if (rng.chance(0.1)) target = `${target}?q=${rng.pick(VALUES)}`;
+  // A target that does not start with a slash, which find-my-way would route as if it did.
+  if (rng.chance(0.03) && target.startsWith('/')) target = `*${target.slice(1)}`;
   // Node's parser refuses raw non-ASCII bytes; a browser sends them percent-encoded.
   return (target || '/').replace(/[^\x00-\x7f]/g, (char) => encodeURIComponent(char));
 }

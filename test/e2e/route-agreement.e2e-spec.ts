@@ -175,6 +175,7 @@ describe.each(PLATFORMS)('request targets as the platform parses them (Express: 
     ['a double slash', '//c/me', 'status 404'],
     ['a semicolon', '/c/me;x', 'h2'],
     ['an empty parameter', '/c/', 'status 404'],
+    ['a target without its leading slash (Fastify routes it, then the adapter sends it to the 404 handler)', '*c/me', 'status 404'],
   ])('%s: %s is answered by %s on Express (as the router answers on Fastify), and the response and its preflight carry that policy', async (_case, target, expected) => {
     const actual = await send(running, 'GET', target);
     if (platform === 'express') expect(answeredBy(actual)).toBe(expected);

@@ -71,15 +71,21 @@ export class FastifyRouteResolver implements RouteResolver {
   /** The version values the routes are constrained to: a preflight may be followed by any of them. */
   private readonly versions: unknown[];
   private readonly methods: string[];
+  /**
+   * The adapter's own test of a request target (`isRoutableRequestTarget()`): it sends one that does not
+   * start with `/` (`*users`, which find-my-way routes as `/users`) to the 404 handler.
+   */
+  private readonly routable: (url: string) => boolean;
 
   constructor(
     private readonly router: FindMyWay,
     private readonly registrations: readonly Registration[],
     private readonly nest: NestRoutes,
-    adapter: HttpServer,
+    adapter: HttpServer & { isRoutableRequestTarget?(url: string): boolean },
     versions: ReadonlySet<unknown>,
   ) {
     this.versions = [...versions];
+    this.routable = adapter.isRoutableRequestTarget?.bind(adapter) ?? (() => true);
     const methods = new Set<string>();
     for (const registration of registrations) {
       for (const method of [registration.method].flat()) methods.add(method);
@@ -111,6 +117,7 @@ export class FastifyRouteResolver implements RouteResolver {
    * a possible 404 brings in the global policy, as on Express.
    */
   preflight(requestedMethod: string, request: FastifyRequestLike): CompiledPolicy | typeof UNROUTED_METHOD {
+    if (!this.routable(request.raw.url ?? '/')) return this.nest.globalPolicy;
     const method = this.methods.includes(requestedMethod) ? requestedMethod : requestedMethod.toUpperCase();
     const candidates: CompiledPolicy[] = [];
     let notFound = false;
