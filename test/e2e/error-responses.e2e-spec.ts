@@ -99,7 +99,7 @@ describe.each(PLATFORMS)('error responses carry the same CORS headers as success
 });
 
 describe('an app served without its HTTP server (serverless handlers, tests without the server)', () => {
-  it('still gets CORS headers and preflight answers from its Express instance (Express only: Fastify has no request listener of its own)', async () => {
+  (PLATFORMS.includes('express') ? it : it.skip)('still gets CORS headers and preflight answers from its Express instance (Express only: Fastify has no request listener of its own)', async () => {
     const { NestFactory } = await import('@nestjs/core');
     const { default: request } = await import('supertest');
     const app = await NestFactory.create(AppModule, { logger: false });
@@ -118,7 +118,7 @@ describe('an app served without its HTTP server (serverless handlers, tests with
     }
   });
 
-  it('still gets CORS headers and preflight answers from fastify.routing() in a server of its own (Fastify only: how Fastify serves without its server)', async () => {
+  (PLATFORMS.includes('fastify') ? it : it.skip)('still gets CORS headers and preflight answers from fastify.routing() in a server of its own (Fastify only: how Fastify serves without its server)', async () => {
     const { createServer } = await import('node:http');
     const { default: request } = await import('supertest');
     const app = await createApp(AppModule, 'fastify', { logger: false });

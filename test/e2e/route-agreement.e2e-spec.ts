@@ -209,6 +209,29 @@ describe.each(PLATFORMS)('request targets as the platform parses them (Express: 
   });
 });
 
+(PLATFORMS.includes('fastify') ? describe : describe.skip)('a route path that repeats a parameter name (Fastify only: the adapter checks it with path-to-regexp, as its middleware)', () => {
+  @Controller('projects')
+  class ProjectsController {
+    @Get(':id/tasks/:id') @Tag(1) task() { return 1; }
+  }
+
+  let running: RunningApp;
+  beforeAll(async () => {
+    running = await startApp(appWith(ProjectsController), undefined, 'fastify');
+  });
+  afterAll(() => running.close());
+
+  it.each([
+    ['both parameters given', '/projects/3/tasks/7', 'h1'],
+    ['the first one empty, which find-my-way matches and the adapter answers 404', '/projects//tasks/7', 'status 404'],
+  ])('%s: %s is answered by %s, and the response and its preflight carry that policy', async (_case, target, expected) => {
+    const actual = await send(running, 'GET', target);
+    expect(answeredBy(actual)).toBe(expected);
+    expect(actualPolicy(actual.headers)).toBe(policyOfAnswer(expected));
+    expect(await preflightFor(running, 'GET', target)).toBe(policyOfAnswer(expected));
+  });
+});
+
 describe.each(PLATFORMS)('a preflight for a method no route of the path serves (%s)', (platform) => {
   @Controller('admin/reports')
   class ReportsController {

@@ -32,10 +32,11 @@ export interface Registration {
   readonly handler: Function;
   /** Added by Fastify itself: the `HEAD` route of a `GET` route. */
   readonly byFastify: boolean;
-  /** Nest's matcher for a path whose parameters find-my-way reads otherwise than path-to-regexp. */
-  readonly paramsMatcher: ((request: unknown) => boolean) | undefined;
-  /** Whether the adapter wrapped the handler in its check for empty parameters. */
-  readonly checksParams: boolean;
+  /**
+   * Whether the adapter's parameter checks let a request through to the handler, by the adapter's own
+   * wrapper around a probe; `undefined` where the adapter did not wrap the handler (no parameters).
+   */
+  readonly passesParamChecks: ((request: { params: unknown; raw: IncomingMessage }) => boolean) | undefined;
   /** Filled once the policies are compiled. */
   step?: Step;
 }
@@ -107,7 +108,7 @@ export class FastifyRouteResolver implements RouteResolver {
   actual(request: FastifyRequestLike): CompiledPolicy {
     const registration = request.routeOptions.config?.[REGISTRATION] as Registration | undefined;
     if (registration === undefined) return this.nest.globalPolicy;
-    const policy = this.policyOf(registration, request.params as Record<string, string>, request);
+    const policy = this.policyOf(registration, request, request);
     return policy === NOT_FOUND ? this.nest.globalPolicy : policy;
   }
 
@@ -123,7 +124,7 @@ export class FastifyRouteResolver implements RouteResolver {
     let notFound = false;
     for (const constraints of this.constraintsOf(request)) {
       const found = this.router.find(method, request.raw.url ?? '/', constraints);
-      const policy = found === null ? NOT_FOUND : this.policyOf(found.store as Registration, found.params, request);
+      const policy = found === null ? NOT_FOUND : this.policyOf(found.store as Registration, { params: found.params, raw: request.raw }, request);
       if (policy === NOT_FOUND) notFound = true;
       else if (!candidates.includes(policy)) candidates.push(policy);
     }
@@ -144,15 +145,19 @@ export class FastifyRouteResolver implements RouteResolver {
     return found;
   }
 
-  private policyOf(registration: Registration, params: Record<string, string>, request: FastifyRequestLike): CompiledPolicy | typeof NOT_FOUND {
+  /**
+   * `matched`: the route's parameters and the raw request, as the router matched them (for a preflight,
+   * those of the route the actual request would reach); `request`: the request, for the host filter.
+   */
+  private policyOf(
+    registration: Registration,
+    matched: { params: unknown; raw: IncomingMessage },
+    request: FastifyRequestLike,
+  ): CompiledPolicy | typeof NOT_FOUND {
     const step = registration.step;
     if (step === undefined || step.route === undefined) return this.nest.globalPolicy;
-    if (registration.checksParams) {
-      // As the adapter's `requireNonEmptyParams()`: only the wildcard may be empty, and a path whose
-      // parameters find-my-way reads otherwise must match them as path-to-regexp reads them.
-      for (const name in params) if (params[name] === '' && name !== '*') return NOT_FOUND;
-      if (registration.paramsMatcher !== undefined && !registration.paramsMatcher(request)) return NOT_FOUND;
-    }
+    // An empty parameter, or one find-my-way reads otherwise than path-to-regexp: the adapter answers 404.
+    if (registration.passesParamChecks !== undefined && !registration.passesParamChecks(matched)) return NOT_FOUND;
     if (step.host !== undefined && !step.host(request)) return NOT_FOUND;
     return step.route.policy;
   }
@@ -162,7 +167,7 @@ export class FastifyRouteResolver implements RouteResolver {
     for (const method of this.methods) {
       for (const constraints of this.constraintsOf(request)) {
         const found = this.router.find(method, request.raw.url ?? '/', constraints);
-        if (found !== null && this.policyOf(found.store as Registration, found.params, request) !== NOT_FOUND) return true;
+        if (found !== null && this.policyOf(found.store as Registration, { params: found.params, raw: request.raw }, request) !== NOT_FOUND) return true;
       }
     }
     return false;

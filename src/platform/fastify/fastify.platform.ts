@@ -152,28 +152,32 @@ export class FastifyPlatform implements HttpPlatform {
    * Records every route Fastify registers from now on, in order, as the `onRoute` hook sees it, into the
    * preflight router, and marks it in its `config` so that a routed request leads back to it.
    *
-   * The adapter wraps the handler of a path with parameters in its check for empty ones
-   * (`requireNonEmptyParams()`), a function that keeps the handler's name but not the metadata Nest
-   * copied onto it: the handler is taken while the adapter wraps it, as is the parameter matcher the
-   * adapter builds for paths path-to-regexp reads otherwise.
+   * The adapter wraps the handler of a path with parameters in its checks for empty ones and for those
+   * find-my-way reads otherwise than path-to-regexp (`requireNonEmptyParams()`), a function that keeps
+   * the handler's name but not the metadata Nest copied onto it: the handler is taken while the adapter
+   * wraps it. The adapter then wraps a probe the same way, whose answer says whether its checks let a
+   * request through; the parameter matcher it builds for the path (`createRouteParamsMatcher()`) is
+   * built once, so that its warning about a misread path is logged once.
    */
   private recordRegistrations(): void {
     const adapter = this.adapter;
     const requireNonEmptyParams = adapter.requireNonEmptyParams;
     const createRouteParamsMatcher = adapter.createRouteParamsMatcher;
-    const wrapped = new WeakMap<Function, { handler: Function; paramsMatcher?: (request: unknown) => boolean }>();
+    const wrapped = new WeakMap<Function, { handler: Function; passesParamChecks: Registration['passesParamChecks'] }>();
     if (requireNonEmptyParams !== undefined) {
-      let matcher: ((request: unknown) => boolean) | undefined;
       if (createRouteParamsMatcher !== undefined) {
-        adapter.createRouteParamsMatcher = function recordParamsMatcher(this: unknown, url: string) {
-          matcher = createRouteParamsMatcher.call(this, url);
-          return matcher;
+        const matchers = new Map<string, ReturnType<typeof createRouteParamsMatcher>>();
+        adapter.createRouteParamsMatcher = function buildParamsMatcherOnce(this: unknown, url: string) {
+          if (!matchers.has(url)) matchers.set(url, createRouteParamsMatcher.call(this, url));
+          return matchers.get(url);
         };
       }
       adapter.requireNonEmptyParams = function recordHandler(this: unknown, url: unknown, handler: Function) {
-        matcher = undefined;
         const result = requireNonEmptyParams.call(this, url, handler);
-        if (result !== handler) wrapped.set(result, { handler, paramsMatcher: matcher });
+        if (result !== handler) {
+          const probe = requireNonEmptyParams.call(this, url, reachedProbe) as (request: unknown, reply: unknown) => unknown;
+          wrapped.set(result, { handler, passesParamChecks: (request) => probe.call(undefined, request, PROBE_REPLY) === REACHED });
+        }
         return result;
       };
     }
@@ -185,8 +189,7 @@ export class FastifyPlatform implements HttpPlatform {
         url: options.url,
         handler,
         byFastify: false,
-        paramsMatcher: known?.paramsMatcher,
-        checksParams: known !== undefined,
+        passesParamChecks: known?.passesParamChecks,
       };
       const version = options.constraints?.version;
       if (version !== undefined) for (const value of [version].flat()) this.versions.add(value);
@@ -247,6 +250,14 @@ export class FastifyPlatform implements HttpPlatform {
 }
 
 function noop(): void {}
+
+const REACHED = Symbol('reached');
+/** Stands for the handler in the adapter's parameter checks: answers that the checks let the request through. */
+function reachedProbe(): typeof REACHED {
+  return REACHED;
+}
+/** The reply the probe's checks get: `callNotFound()` is how they refuse, and the probe then returns nothing. */
+const PROBE_REPLY = { callNotFound(): void {} };
 
 /** The first of `specifiers` resolvable from the library, else from the app (a strict installer may hide it from us). */
 function resolveFrom(specifiers: string[], places: string[]): string {
