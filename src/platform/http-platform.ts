@@ -19,7 +19,8 @@ export type RequestHook = (request: PlatformRequest, response: PlatformResponse,
 
 /**
  * A route handler Nest registered, as the library knows it: its compiled policy, and the filters Nest
- * puts in front of it on platforms that filter inside the handler (Express: host and version).
+ * puts in front of it on platforms that filter inside the handler (Express: host and version; Fastify:
+ * host, as versions are constraints of Fastify's router there).
  */
 export interface NestRoute {
   /** `ReportsController.list`. */
