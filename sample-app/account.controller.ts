@@ -1,6 +1,6 @@
 import { Controller, Delete, Get, HttpCode, Post, Res, UseGuards } from '@nestjs/common';
-import type { Response } from 'express';
 import { Cors } from '../src/index.js';
+import { nodeResponse, type AnyResponse } from './node-response.js';
 import { SESSION_COOKIE, SESSION_VALUE, SessionGuard } from './session.guard.js';
 
 /** Cookie-based session: the global origins, with credentials. */
@@ -9,14 +9,14 @@ import { SESSION_COOKIE, SESSION_VALUE, SessionGuard } from './session.guard.js'
 export class AccountController {
   @Post('session')
   @HttpCode(204)
-  signIn(@Res({ passthrough: true }) res: Response): void {
-    res.cookie(SESSION_COOKIE, SESSION_VALUE, { httpOnly: true, sameSite: 'lax', path: '/' });
+  signIn(@Res({ passthrough: true }) res: AnyResponse): void {
+    nodeResponse(res).setHeader('Set-Cookie', `${SESSION_COOKIE}=${SESSION_VALUE}; Path=/; HttpOnly; SameSite=Lax`);
   }
 
   @Delete('session')
   @HttpCode(204)
-  signOut(@Res({ passthrough: true }) res: Response): void {
-    res.clearCookie(SESSION_COOKIE, { path: '/' });
+  signOut(@Res({ passthrough: true }) res: AnyResponse): void {
+    nodeResponse(res).setHeader('Set-Cookie', `${SESSION_COOKIE}=; Path=/; Expires=Thu, 01 Jan 1970 00:00:00 GMT`);
   }
 
   /** Guard-protected: a 401 without the cookie, which the page can read thanks to the CORS headers. */

@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { ENVIRONMENT } from './app.module.js';
-import { createSampleApp } from './app.js';
+import { createSampleApp, platformFromEnvironment } from './app.js';
 import { serveDemoPage } from './demo-server.js';
 
 const apiPort = Number(process.env.PORT ?? 3000);
@@ -8,7 +8,8 @@ const pagePort = Number(process.env.DEMO_PORT ?? 5173);
 const otherPagePort = Number(process.env.OTHER_DEMO_PORT ?? 5174);
 const apiUrl = `http://localhost:${apiPort}/api`;
 
-const app = await createSampleApp();
+const platform = platformFromEnvironment();
+const app = await createSampleApp({}, platform);
 await app.listen(apiPort, '127.0.0.1');
 await serveDemoPage({ host: '127.0.0.1', port: pagePort, apiUrl });
 await serveDemoPage({ host: '127.0.0.1', port: otherPagePort, apiUrl });
@@ -16,5 +17,5 @@ await serveDemoPage({ host: '127.0.0.1', port: otherPagePort, apiUrl });
 console.log(`
 Demo page, an allowed origin:       http://localhost:${pagePort}
 Demo page, an origin not allowed:   http://127.0.0.1:${otherPagePort}
-Sample API (${ENVIRONMENT}):        ${apiUrl}/reports
+Sample API (${ENVIRONMENT}, ${platform}):  ${apiUrl}/reports
 `);

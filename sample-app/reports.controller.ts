@@ -1,6 +1,6 @@
 import { Body, Controller, Get, Headers, HttpCode, Post, Res } from '@nestjs/common';
-import type { Response } from 'express';
 import { Cors } from '../src/index.js';
+import { nodeResponse, type AnyResponse } from './node-response.js';
 
 interface Report {
   id: number;
@@ -17,15 +17,15 @@ const reports: Report[] = [
 export class ReportsController {
   @Get()
   @Cors({ exposedHeaders: ['X-Total-Count'] })
-  list(@Res({ passthrough: true }) res: Response): Report[] {
-    res.setHeader('X-Total-Count', String(reports.length));
+  list(@Res({ passthrough: true }) res: AnyResponse): Report[] {
+    nodeResponse(res).setHeader('X-Total-Count', String(reports.length));
     return reports;
   }
 
   /** The global default policy. X-Total-Count is sent, but not exposed: the page cannot read it here. */
   @Get('summary')
-  summary(@Res({ passthrough: true }) res: Response) {
-    res.setHeader('X-Total-Count', String(reports.length));
+  summary(@Res({ passthrough: true }) res: AnyResponse) {
+    nodeResponse(res).setHeader('X-Total-Count', String(reports.length));
     return { count: reports.length };
   }
 

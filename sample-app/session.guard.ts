@@ -1,5 +1,5 @@
 import { Injectable, UnauthorizedException, type CanActivate, type ExecutionContext } from '@nestjs/common';
-import type { Request } from 'express';
+import type { IncomingHttpHeaders } from 'node:http';
 
 export const SESSION_COOKIE = 'demo_session';
 export const SESSION_VALUE = 'signed-in';
@@ -8,7 +8,7 @@ export const SESSION_VALUE = 'signed-in';
 @Injectable()
 export class SessionGuard implements CanActivate {
   canActivate(context: ExecutionContext): boolean {
-    const request = context.switchToHttp().getRequest<Request>();
+    const request = context.switchToHttp().getRequest<{ headers: IncomingHttpHeaders }>();
     const cookies = request.headers.cookie ?? '';
     const signedIn = cookies.split(';').some((cookie) => cookie.trim() === `${SESSION_COOKIE}=${SESSION_VALUE}`);
     if (!signedIn) throw new UnauthorizedException('Sign in first');

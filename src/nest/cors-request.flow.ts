@@ -1,14 +1,15 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { CompiledPolicy } from '../core/compile.js';
 import { decideActual, decidePreflight, refuseUnroutedMethod, type PreflightRequest } from '../core/protocol.js';
-import { UNROUTED_METHOD, type HttpPlatform, type RequestHook, type RouteReached, type RouteResolver } from '../platform/http-platform.js';
+import {
+  UNROUTED_METHOD, type HttpPlatform, type PlatformRequest, type PlatformResponse, type RequestHook, type RouteReached, type RouteResolver,
+} from '../platform/http-platform.js';
 import type { RefusalLog } from './refusal-log.js';
 
 /** The policy whose decision a response carries, or `PREFLIGHT` for an answered preflight. */
 const APPLIED = Symbol('nestjs-cors-policy.applied');
 const PREFLIGHT = Symbol('preflight');
 
-type Tracked = ServerResponse & { [APPLIED]?: CompiledPolicy | typeof PREFLIGHT };
+type Tracked = PlatformResponse & { [APPLIED]?: CompiledPolicy | typeof PREFLIGHT };
 
 /**
  * What happens to a request, on any platform: the first layer answers preflights and gives an actual
@@ -56,11 +57,11 @@ export class CorsRequestFlow {
   };
 
   /** The policy an actual request gets, for callers outside the request flow (the CSRF trust check). */
-  policyOf(request: IncomingMessage): CompiledPolicy {
+  policyOf(request: PlatformRequest): CompiledPolicy {
     return this.resolver.actual(request);
   }
 
-  private applyActual(request: IncomingMessage, response: ServerResponse, policy: CompiledPolicy, origin: string | undefined): Promise<void> | undefined {
+  private applyActual(request: PlatformRequest, response: PlatformResponse, policy: CompiledPolicy, origin: string | undefined): Promise<void> | undefined {
     if (origin === undefined || !policy.enabled) {
       this.answerActual(request, response, policy, origin, false);
       return undefined;
@@ -73,7 +74,7 @@ export class CorsRequestFlow {
     return verdict.then((allowed) => this.answerActual(request, response, policy, origin, allowed));
   }
 
-  private answerActual(request: IncomingMessage, response: ServerResponse, policy: CompiledPolicy, origin: string | undefined, allowed: boolean): void {
+  private answerActual(request: PlatformRequest, response: PlatformResponse, policy: CompiledPolicy, origin: string | undefined, allowed: boolean): void {
     const decision = decideActual(policy, origin, allowed);
     if (decision.refusal !== undefined && this.log.enabled) {
       this.log.refusal(`${request.method} ${this.resolver.pathOf(request)}`, policy.source, {
@@ -85,7 +86,7 @@ export class CorsRequestFlow {
   }
 
   /** Answers with the policy of the route the actual request will reach: guards, pipes and handlers do not run. */
-  private preflight(request: IncomingMessage, response: ServerResponse, next: () => void, origin: string, requestedMethod: string): void {
+  private preflight(request: PlatformRequest, response: PlatformResponse, next: () => void, origin: string, requestedMethod: string): void {
     const resolved = this.resolver.preflight(requestedMethod, request);
     if (resolved === UNROUTED_METHOD) {
       const decision = refuseUnroutedMethod(requestedMethod, this.resolver.pathOf(request));

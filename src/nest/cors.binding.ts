@@ -2,6 +2,7 @@ import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost, ModuleRef, ModulesContainer } from '@nestjs/core';
 import type { IncomingMessage } from 'node:http';
 import { formatReport, reportPolicy, type CorsRoutePolicyReport } from '../core/report.js';
+import type { HttpPlatform } from '../platform/http-platform.js';
 import { platformFor } from '../platform/platform-for.js';
 import { CorsModuleMarker, importsCorsModule } from './cors-module.marker.js';
 import { CorsPolicyRegistry } from './cors-policy.registry.js';
@@ -17,11 +18,14 @@ const ENABLE_CORS_BESIDE =
 /**
  * Binds the compiled policies to the app's HTTP platform in `onModuleInit`, which Nest runs once the
  * routes are registered and before the app serves: compiles the policies, asks the platform for its
- * router's answers, and installs the first layer.
+ * router's answers, and installs the first layer. The platform itself is made earlier, while
+ * `NestFactory.create()` builds the providers, so that it can watch the routes being registered.
  */
 @Injectable()
 export class CorsBinding implements OnModuleInit {
   private flow: CorsRequestFlow | undefined;
+  private readonly platform: HttpPlatform | undefined;
+  private readonly platformError: unknown;
   private reports: CorsRoutePolicyReport[] = [];
 
   constructor(
@@ -38,6 +42,14 @@ export class CorsBinding implements OnModuleInit {
         throw new CorsSetupError(ENABLE_CORS_BESIDE);
       };
     }
+    // Before Nest registers the routes, which a platform may need to see registered (Fastify).
+    if (adapterHost.httpAdapter) {
+      try {
+        this.platform = platformFor(adapterHost.httpAdapter, applicationConfigOf(moduleRef));
+      } catch (error) {
+        this.platformError = error;
+      }
+    }
   }
 
   onModuleInit(): void {
@@ -46,11 +58,13 @@ export class CorsBinding implements OnModuleInit {
     const config = applicationConfigOf(this.moduleRef);
     this.registry.compile(config);
     this.registry.warnIfNoOrigin();
-    const adapter = this.adapterHost.httpAdapter;
-    if (!adapter) return;
-    const platform = platformFor(adapter, config);
+    if (this.platformError !== undefined) throw this.platformError;
+    const platform = this.platform;
+    if (!platform) return;
     const foreign = platform.foreignCors();
-    if (foreign !== undefined) throw new CorsSetupError(`${ENABLE_CORS_BESIDE} (Found: ${foreign}.)`);
+    const refusal = (found: string) => new CorsSetupError(`${ENABLE_CORS_BESIDE} (Found: ${found}.)`);
+    if (foreign !== undefined) throw refusal(foreign);
+    platform.refuseLateForeignCors?.(refusal);
     const flow = new CorsRequestFlow(platform, this.registry.log);
     const resolver = platform.resolver(this.registry, flow.reached);
     this.reports = resolver.routes().map(({ method, path, route }) => reportPolicy({ method, path, handler: route.name }, route.policy));

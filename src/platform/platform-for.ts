@@ -1,11 +1,16 @@
 import type { HttpServer } from '@nestjs/common';
 import type { ApplicationConfig } from '@nestjs/core';
 import { ExpressPlatform } from './express/express.platform.js';
+import { FastifyPlatform } from './fastify/fastify.platform.js';
 import type { HttpPlatform } from './http-platform.js';
 
-/** The platform of the app's HTTP adapter. */
+/**
+ * The platform of the app's HTTP adapter. Called while `NestFactory.create()` runs, before Nest registers
+ * the routes: the Fastify platform records them as Fastify registers them.
+ */
 export function platformFor(adapter: HttpServer, config: ApplicationConfig): HttpPlatform {
   const type = adapter.getType?.();
   if (type === 'express') return new ExpressPlatform(adapter, config);
-  throw new Error(`nestjs-cors-policy: the app runs on the '${type}' platform; this version supports @nestjs/platform-express only.`);
+  if (type === 'fastify') return new FastifyPlatform(adapter as never);
+  throw new Error(`nestjs-cors-policy: the app runs on the '${type}' platform; this version supports @nestjs/platform-express and @nestjs/platform-fastify only.`);
 }

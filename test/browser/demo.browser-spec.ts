@@ -1,4 +1,4 @@
-import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { INestApplication } from '@nestjs/common';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -19,7 +19,10 @@ interface ScenarioResult {
   error?: string;
 }
 
-const SCREENSHOT = join(process.cwd(), 'build', 'browser', 'demo.png');
+/** The platforms the page is clicked against; `PLATFORMS=fastify` runs one. */
+const PLATFORMS = (process.env.PLATFORMS?.split(',') ?? ['express', 'fastify']) as Array<'express' | 'fastify'>;
+
+const screenshotOf = (platform: string) => join(process.cwd(), 'build', 'browser', platform === 'express' ? 'demo.png' : `demo-${platform}.png`);
 
 async function freePort(): Promise<number> {
   const probe = createServer();
@@ -36,8 +39,8 @@ async function clickScenario(page: Page, id: string): Promise<ScenarioResult> {
   return (await handle.jsonValue()) as ScenarioResult;
 }
 
-describe('the demo page in headless Chromium', () => {
-  let api: NestExpressApplication;
+describe.each(PLATFORMS)('the demo page in headless Chromium, against the sample API on %s', (platform) => {
+  let api: INestApplication;
   let pages: Server[];
   let context: BrowserContext;
   let profile: string;
@@ -53,9 +56,9 @@ describe('the demo page in headless Chromium', () => {
     process.env.CORS_ORIGINS = allowedOrigin;
     process.env.ADMIN_ORIGINS = allowedOrigin;
 
-    api = await createSampleApp({ logger: false });
+    api = await createSampleApp({ logger: false }, platform);
     await api.listen(0, '127.0.0.1');
-    const apiUrl = `http://localhost:${(api.getHttpServer().address() as AddressInfo).port}/api`;
+    const apiUrl = `http://localhost:${((api.getHttpServer() as Server).address() as AddressInfo).port}/api`;
     pages = [
       await serveDemoPage({ host: '127.0.0.1', port: pagePort, apiUrl }),
       await serveDemoPage({ host: '127.0.0.1', port: otherPort, apiUrl }),
@@ -82,8 +85,8 @@ describe('the demo page in headless Chromium', () => {
       const ids: string[] = await page.evaluate(() => (globalThis as any).demo.scenarios);
       for (const id of ids) results[name][id] = await clickScenario(page, id);
       if (name === 'allowed') {
-        mkdirSync(join(SCREENSHOT, '..'), { recursive: true });
-        await page.screenshot({ path: SCREENSHOT, fullPage: true });
+        mkdirSync(join(screenshotOf(platform), '..'), { recursive: true });
+        await page.screenshot({ path: screenshotOf(platform), fullPage: true });
       }
       await page.close();
     }

@@ -1,6 +1,7 @@
-import { Controller, Get, Header, Module, Post } from '@nestjs/common';
+import { Controller, Get, Header, Module, Post, Req } from '@nestjs/common';
+import { RouteConfig, RouteConstraints } from '@nestjs/platform-fastify';
 import { Cors, CorsModule } from '../../src/index.js';
-import { startApp, type RunningApp } from './harness.js';
+import { PLATFORMS, startApp, type RunningApp } from './harness.js';
 
 const SPA = 'http://localhost:5173';
 const ADMIN = 'https://admin.example.com';
@@ -24,9 +25,9 @@ function accessControlHeaders(headers: Record<string, string>): string[] {
   return Object.keys(headers).filter((name) => name.startsWith('access-control-'));
 }
 
-describe('actual requests', () => {
+describe.each(PLATFORMS)('actual requests (%s)', (platform) => {
   let running: RunningApp;
-  beforeAll(async () => { running = await startApp(AppModule); });
+  beforeAll(async () => { running = await startApp(AppModule, undefined, platform); });
   afterAll(() => running.close());
 
   describe('an allowed origin', () => {
@@ -120,5 +121,62 @@ describe('actual requests', () => {
       expect(response.headers.vary).toBe('Accept-Language, Origin');
       expect(response.headers['access-control-allow-origin']).toBe(SPA);
     });
+  });
+});
+
+describe('a hook the app set with the Fastify adapter\'s setOnRequestHook() (Fastify only: an adapter method)', () => {
+  (PLATFORMS.includes('fastify') ? it : it.skip).each([
+    ['calls done', (_request: unknown, reply: { raw: { setHeader(name: string, value: string): void } }, done: () => void) => {
+      reply.raw.setHeader('X-Own-Hook', 'ran');
+      done();
+    }],
+    ['returns a promise', async (_request: unknown, reply: { raw: { setHeader(name: string, value: string): void } }) => {
+      reply.raw.setHeader('X-Own-Hook', 'ran');
+    }],
+  ])('still runs, after the CORS layer, when it %s', async (_case, hook) => {
+    const running = await startApp(AppModule, (app) => (app.getHttpAdapter() as unknown as { setOnRequestHook(hook: unknown): void }).setOnRequestHook(hook), 'fastify');
+    try {
+      const response = await running.http.get('/data').set('Origin', SPA);
+      expect(response.status).toBe(200);
+      expect(response.headers['x-own-hook']).toBe('ran');
+      expect(response.headers['access-control-allow-origin']).toBe(SPA);
+    } finally {
+      await running.close();
+    }
+  });
+});
+
+(PLATFORMS.includes('fastify') ? describe : describe.skip)('Fastify route options the app sets (Fastify only: @RouteConfig() and @RouteConstraints() of @nestjs/platform-fastify)', () => {
+  @Controller('configured')
+  class ConfiguredController {
+    @Get() @RouteConfig({ plan: 'gold' }) @Cors({ exposedHeaders: ['X-Plan'] })
+    read(@Req() request: { routeOptions: { config: { plan?: string } } }) { return { plan: request.routeOptions.config.plan }; }
+
+    @Get('hosted') @RouteConstraints({ host: 'api.example.test' }) @Cors({ exposedHeaders: ['X-Hosted'], maxAge: 5 }) hosted() { return ['hosted']; }
+  }
+  @Module({ imports: [CorsModule.forRoot({ origin: SPA })], controllers: [ConfiguredController] })
+  class ConfiguredModule {}
+
+  let running: RunningApp;
+  beforeAll(async () => { running = await startApp(ConfiguredModule, undefined, 'fastify'); });
+  afterAll(() => running.close());
+
+  it("keeps the route's own config beside the library's entry", async () => {
+    const response = await running.http.get('/configured').set('Origin', SPA);
+    expect(response.body).toEqual({ plan: 'gold' });
+    expect(response.headers['access-control-expose-headers']).toBe('X-Plan');
+  });
+
+  it("resolves a preflight with the router's own constraints (a host constraint), derived from the preflight", async () => {
+    const preflight = (host: string) => running.http.options('/configured/hosted').set('Host', host).set('Origin', SPA).set('Access-Control-Request-Method', 'GET');
+    const bound = await preflight('api.example.test');
+    expect(bound.status).toBe(204);
+    expect(bound.headers['access-control-max-age']).toBe('5');
+    expect((await running.http.get('/configured/hosted').set('Host', 'api.example.test').set('Origin', SPA)).headers['access-control-expose-headers']).toBe('X-Hosted');
+    // Another host: no route for any method on that path there, so the 404's global policy answers.
+    const other = await preflight('other.example.test');
+    expect(other.status).toBe(204);
+    expect(other.headers['access-control-max-age']).toBe('600');
+    expect((await running.http.get('/configured/hosted').set('Host', 'other.example.test').set('Origin', SPA)).status).toBe(404);
   });
 });

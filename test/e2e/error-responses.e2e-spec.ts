@@ -13,7 +13,7 @@ import {
   UseGuards,
 } from '@nestjs/common';
 import { Cors, CorsModule } from '../../src/index.js';
-import { startApp, type RunningApp } from './harness.js';
+import { createApp, PLATFORMS, startApp, type RunningApp } from './harness.js';
 
 const SPA = 'http://localhost:5173';
 const ADMIN = 'https://admin.example.com';
@@ -46,9 +46,9 @@ class AccountController {
 @Module({ imports: [CorsModule.forRoot({ origin: SPA })], controllers: [AccountController] })
 class AppModule {}
 
-describe('error responses carry the same CORS headers as successes', () => {
+describe.each(PLATFORMS)('error responses carry the same CORS headers as successes (%s)', (platform) => {
   let running: RunningApp;
-  beforeAll(async () => { running = await startApp(AppModule); });
+  beforeAll(async () => { running = await startApp(AppModule, undefined, platform); });
   afterAll(() => running.close());
 
   it.each([
@@ -62,12 +62,24 @@ describe('error responses carry the same CORS headers as successes', () => {
       () => running.http.post('/account/json').set('Content-Type', 'application/json').send('{"broken":'),
       400,
     ],
+    [
+      'a 413 from the body parser (a body over the limit: 100 kB on Express, 1 MiB on Fastify)',
+      () => running.http.post('/account/json').set('Content-Type', 'application/json').send(`{"a":"${'x'.repeat(1_100_000)}"}`),
+      413,
+    ],
   ])('%s', async (_case, send, status) => {
     const response = await send().set('Origin', ADMIN);
     expect(response.status).toBe(status);
     expect(response.headers['access-control-allow-origin']).toBe(ADMIN);
     expect(response.headers['access-control-allow-credentials']).toBe('true');
     expect(response.headers['access-control-expose-headers']).toBe('WWW-Authenticate');
+    expect(response.headers.vary).toContain('Origin');
+  });
+
+  (platform === 'fastify' ? it : it.skip)('a 415 for a media type no parser reads (Fastify only: Express leaves such a body unread)', async () => {
+    const response = await running.http.post('/account/json').set('Content-Type', 'text/xml').set('Origin', ADMIN).send('<a/>');
+    expect(response.status).toBe(415);
+    expect(response.headers['access-control-allow-origin']).toBe(ADMIN);
     expect(response.headers.vary).toContain('Origin');
   });
 
@@ -86,8 +98,8 @@ describe('error responses carry the same CORS headers as successes', () => {
   });
 });
 
-describe('an app served by its Express instance alone (serverless handlers, tests without the server)', () => {
-  it('still gets CORS headers and preflight answers', async () => {
+describe('an app served without its HTTP server (serverless handlers, tests without the server)', () => {
+  (PLATFORMS.includes('express') ? it : it.skip)('still gets CORS headers and preflight answers from its Express instance (Express only: Fastify has no request listener of its own)', async () => {
     const { NestFactory } = await import('@nestjs/core');
     const { default: request } = await import('supertest');
     const app = await NestFactory.create(AppModule, { logger: false });
@@ -99,6 +111,28 @@ describe('an app served by its Express instance alone (serverless handlers, test
       expect(actual.headers['access-control-allow-origin']).toBe(ADMIN);
       expect(actual.headers.vary).toBe('Origin');
       const preflight = await request(express).options('/account/json').set('Origin', ADMIN).set('Access-Control-Request-Method', 'POST');
+      expect(preflight.status).toBe(204);
+      expect(preflight.headers['access-control-allow-origin']).toBe(ADMIN);
+    } finally {
+      await app.close();
+    }
+  });
+
+  (PLATFORMS.includes('fastify') ? it : it.skip)('still gets CORS headers and preflight answers from fastify.routing() in a server of its own (Fastify only: how Fastify serves without its server)', async () => {
+    const { createServer } = await import('node:http');
+    const { default: request } = await import('supertest');
+    const app = await createApp(AppModule, 'fastify', { logger: false });
+    await app.init();
+    const fastify = app.getHttpAdapter().getInstance() as import('fastify').FastifyInstance;
+    await fastify.ready();
+    // fastify.inject() cannot load under Jest's VM modules (light-my-request requires an ES module).
+    const server = createServer((req, res) => fastify.routing(req, res));
+    try {
+      const actual = await request(server).get('/account').set('Origin', ADMIN);
+      expect(actual.status).toBe(401);
+      expect(actual.headers['access-control-allow-origin']).toBe(ADMIN);
+      expect(actual.headers.vary).toBe('Origin');
+      const preflight = await request(server).options('/account/json').set('Origin', ADMIN).set('Access-Control-Request-Method', 'POST');
       expect(preflight.status).toBe(204);
       expect(preflight.headers['access-control-allow-origin']).toBe(ADMIN);
     } finally {

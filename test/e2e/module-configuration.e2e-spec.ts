@@ -1,7 +1,7 @@
 import { Controller, Get, Injectable, Module } from '@nestjs/common';
 import { ConfigModule, ConfigService } from '@nestjs/config';
 import { Cors, CorsModule, type CorsModuleOptions, type CorsOptionsFactory } from '../../src/index.js';
-import { startApp, type RunningApp } from './harness.js';
+import { PLATFORMS, startApp, type RunningApp } from './harness.js';
 
 const SPA = 'http://localhost:5173';
 const ADMIN = 'https://admin.example.com';
@@ -29,7 +29,7 @@ class OpenController {
 
 const controllers = [ReportsController, InternalController, OpenController];
 
-describe('forRootAsync with ConfigService: the policy comes from the environment', () => {
+describe.each(PLATFORMS)('forRootAsync with ConfigService: the policy comes from the environment (%s)', (platform) => {
   let running: RunningApp;
   beforeAll(async () => {
     @Module({
@@ -43,7 +43,7 @@ describe('forRootAsync with ConfigService: the policy comes from the environment
       controllers,
     })
     class AppModule {}
-    running = await startApp(AppModule);
+    running = await startApp(AppModule, undefined, platform);
   });
   afterAll(() => running.close());
 
@@ -57,12 +57,12 @@ describe('forRootAsync with ConfigService: the policy comes from the environment
   });
 });
 
-describe('precedence: handler over controller over global, field by field', () => {
+describe.each(PLATFORMS)('precedence: handler over controller over global, field by field (%s)', (platform) => {
   let running: RunningApp;
   beforeAll(async () => {
     @Module({ imports: [CorsModule.forRoot({ origin: SPA, exposedHeaders: ['X-Request-Id'] })], controllers })
     class AppModule {}
-    running = await startApp(AppModule);
+    running = await startApp(AppModule, undefined, platform);
   });
   afterAll(() => running.close());
 
@@ -104,7 +104,7 @@ describe('precedence: handler over controller over global, field by field', () =
   });
 });
 
-describe('forRootAsync with useClass', () => {
+describe.each(PLATFORMS)('forRootAsync with useClass (%s)', (platform) => {
   @Injectable()
   class CorsConfig implements CorsOptionsFactory {
     createCorsOptions(): CorsModuleOptions {
@@ -115,7 +115,7 @@ describe('forRootAsync with useClass', () => {
   it('reads the policy from the factory class', async () => {
     @Module({ imports: [CorsModule.forRootAsync({ useClass: CorsConfig })], controllers })
     class AppModule {}
-    const running = await startApp(AppModule);
+    const running = await startApp(AppModule, undefined, platform);
     try {
       const response = await running.http.get('/open').set('Origin', PARTNER);
       expect(response.headers['access-control-allow-origin']).toBe(PARTNER);
@@ -125,14 +125,14 @@ describe('forRootAsync with useClass', () => {
   });
 });
 
-describe('two apps in one process', () => {
+describe.each(PLATFORMS)('two apps in one process (%s)', (platform) => {
   it('never share a policy', async () => {
     @Module({ imports: [CorsModule.forRoot({ origin: SPA })], controllers })
     class FirstModule {}
     @Module({ imports: [CorsModule.forRoot({ origin: PARTNER })], controllers })
     class SecondModule {}
-    const first = await startApp(FirstModule);
-    const second = await startApp(SecondModule);
+    const first = await startApp(FirstModule, undefined, platform);
+    const second = await startApp(SecondModule, undefined, platform);
     try {
       expect((await first.http.get('/open').set('Origin', SPA)).headers['access-control-allow-origin']).toBe(SPA);
       expect((await first.http.get('/open').set('Origin', PARTNER)).headers['access-control-allow-origin']).toBeUndefined();
@@ -145,11 +145,11 @@ describe('two apps in one process', () => {
   });
 });
 
-describe('the default policy', () => {
+describe.each(PLATFORMS)('the default policy (%s)', (platform) => {
   it('allows no origin until origins are listed', async () => {
     @Module({ imports: [CorsModule.forRoot()], controllers })
     class AppModule {}
-    const running = await startApp(AppModule);
+    const running = await startApp(AppModule, undefined, platform);
     try {
       const response = await running.http.get('/open').set('Origin', SPA);
       expect(response.status).toBe(200);

@@ -1,7 +1,6 @@
-import { All, CanActivate, Controller, Get, Injectable, Module, Options, Post, Put, Res, UseGuards } from '@nestjs/common';
-import type { Response } from 'express';
+import { All, CanActivate, Controller, Get, Header, HttpCode, Injectable, Module, Options, Post, Put, UseGuards } from '@nestjs/common';
 import { Cors, CorsModule } from '../../src/index.js';
-import { startApp, type RunningApp } from './harness.js';
+import { PLATFORMS, startApp, type RunningApp } from './harness.js';
 
 const SPA = 'http://localhost:5173';
 const ADMIN = 'https://admin.example.com';
@@ -30,10 +29,9 @@ class ItemsController {
 @Controller('hooks')
 class HooksController {
   @Post() @Cors({ preflightContinue: true }) receive() { return {}; }
-  @Options() options(@Res() res: Response) {
+  @Options() @HttpCode(200) @Header('Allow', 'POST, OPTIONS') options() {
     calls.options++;
-    res.setHeader('Allow', 'POST, OPTIONS');
-    res.status(200).send('own OPTIONS handler');
+    return 'own OPTIONS handler';
   }
 }
 
@@ -44,9 +42,9 @@ class HooksController {
 })
 class AppModule {}
 
-describe('preflights', () => {
+describe.each(PLATFORMS)('preflights (%s)', (platform) => {
   let running: RunningApp;
-  beforeAll(async () => { running = await startApp(AppModule); });
+  beforeAll(async () => { running = await startApp(AppModule, undefined, platform); });
   afterAll(() => running.close());
   beforeEach(() => Object.assign(calls, { guard: 0, handler: 0, options: 0 }));
 

@@ -1,17 +1,18 @@
-import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { INestApplication } from '@nestjs/common';
 import request from 'supertest';
 import { createSampleApp } from '../../sample-app/app.js';
+import { PLATFORMS } from './harness.js';
 
 const SPA = 'http://localhost:5173';
 const ELSEWHERE = 'http://127.0.0.1:5174';
 
-describe('the sample app (development environment)', () => {
-  let app: NestExpressApplication;
+describe.each(PLATFORMS)('the sample app (development environment) (%s)', (platform) => {
+  let app: INestApplication;
   let http: ReturnType<typeof request>;
   beforeAll(async () => {
-    app = await createSampleApp({ logger: false });
+    app = await createSampleApp({ logger: false }, platform);
     await app.listen(0, '127.0.0.1');
-    http = request(await app.getUrl());
+    http = request((await app.getUrl()).replace('[::1]', '127.0.0.1'));
   });
   afterAll(() => app.close());
 
@@ -50,5 +51,14 @@ describe('the sample app (development environment)', () => {
     expect(response.status).toBe(401);
     expect(response.headers['access-control-allow-origin']).toBe(SPA);
     expect(response.headers['access-control-allow-credentials']).toBe('true');
+  });
+
+  it('signs in with a cookie that the guard then accepts', async () => {
+    const signIn = await http.post('/api/account/session').set('Origin', SPA);
+    expect(signIn.status).toBe(204);
+    const cookie = signIn.headers['set-cookie'][0].split(';')[0];
+    const me = await http.get('/api/account/me').set('Origin', SPA).set('Cookie', cookie);
+    expect(me.status).toBe(200);
+    expect(me.body).toEqual({ user: 'demo' });
   });
 });

@@ -1,11 +1,11 @@
 import { Controller, Get, Module } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import cors from 'cors';
 import request from 'supertest';
 import { Cors, CorsModule, CorsSetupError, type CorsModuleOptions } from '../../src/index.js';
 import { CaptureLogger } from '../security/capture-logger.js';
-import { initError, startApp } from './harness.js';
+import { createApp, PLATFORMS, initError, startApp } from './harness.js';
 
 const APP = 'https://a.com';
 
@@ -18,12 +18,12 @@ class ReportsController {
 @Module({ imports: [CorsModule.forRoot({ origin: APP })], controllers: [ReportsController] })
 class AppModule {}
 
-describe('app.enableCors() beside CorsModule is refused, whichever comes first', () => {
+describe.each(PLATFORMS)('app.enableCors() beside CorsModule is refused, whichever comes first (%s)', (platform) => {
   const removeIt = /Remove it, and move its options into CorsModule\.forRoot/;
 
   // With abortOnError (the default), Nest logs the error and exits the process instead of throwing.
   it('app.enableCors() before app.init()', async () => {
-    const app = await NestFactory.create(AppModule, { logger: false, abortOnError: false });
+    const app = await createApp(AppModule, platform, { logger: false, abortOnError: false });
     try {
       expect(() => app.enableCors()).toThrow(CorsSetupError);
       expect(() => app.enableCors({ origin: '*' })).toThrow(removeIt);
@@ -33,12 +33,12 @@ describe('app.enableCors() beside CorsModule is refused, whichever comes first',
   });
 
   it('app.enableCors() after app.init()', async () => {
-    const app = await NestFactory.create(AppModule, { logger: false, abortOnError: false });
+    const app = await createApp(AppModule, platform, { logger: false, abortOnError: false });
     await app.listen(0, '127.0.0.1');
     try {
       expect(() => app.enableCors()).toThrow(removeIt);
       // Nothing was registered: the route policies still answer.
-      const response = await request(await app.getUrl()).get('/reports/private').set('Origin', 'https://evil.example');
+      const response = await request((await app.getUrl()).replace('[::1]', '127.0.0.1')).get('/reports/private').set('Origin', 'https://evil.example');
       expect(response.headers['access-control-allow-origin']).toBeUndefined();
     } finally {
       await app.close();
@@ -49,7 +49,7 @@ describe('app.enableCors() beside CorsModule is refused, whichever comes first',
     ['NestFactory.create(…, { cors: true })', true],
     ['NestFactory.create(…, { cors: { origin: "*" } })', { origin: '*' }],
   ])('%s fails app.init()', async (_case, option) => {
-    const app = await NestFactory.create(AppModule, { logger: false, abortOnError: false, cors: option });
+    const app = await createApp(AppModule, platform, { logger: false, abortOnError: false, cors: option });
     try {
       await expect(app.init()).rejects.toThrow(removeIt);
     } finally {
@@ -57,21 +57,35 @@ describe('app.enableCors() beside CorsModule is refused, whichever comes first',
     }
   });
 
-  it("the 'cors' middleware registered on the Express instance before app.init()", async () => {
-    const error = await initError(AppModule, (app) => (app as NestExpressApplication).use(cors()));
+  (platform === 'express' ? it : it.skip)("the 'cors' middleware registered on the Express instance before app.init() (Express only: the 'cors' package is Express middleware)", async () => {
+    const error = await initError(AppModule, (app) => (app as NestExpressApplication).use(cors()), platform);
     expect(error).toBeInstanceOf(CorsSetupError);
     expect(error.message).toMatch(/Found: the 'cors' middleware/);
   });
+
+  (platform === 'fastify' ? it : it.skip).each([['awaited', true], ['not awaited, so it loads as the app starts', false]])('@fastify/cors registered with app.register(), %s, fails app.listen() (Fastify only: a Fastify plugin)', async (_case, awaited) => {
+    const { default: fastifyCors } = await import('@fastify/cors');
+    const app = await createApp(AppModule, platform, { logger: false, abortOnError: false });
+    try {
+      const registered = (app as NestFastifyApplication).register(fastifyCors as never);
+      if (awaited) await registered;
+      const started = app.listen(0, '127.0.0.1');
+      await expect(started).rejects.toThrow(CorsSetupError);
+      await expect(started).rejects.toThrow(/Found: @fastify\/cors \(app\.register\(\)\)/);
+    } finally {
+      await app.close().catch(() => undefined);
+    }
+  });
 });
 
-describe('CorsModule.forRoot() imported twice is refused, naming both importers', () => {
+describe.each(PLATFORMS)('CorsModule.forRoot() imported twice is refused, naming both importers (%s)', (platform) => {
   @Module({ imports: [CorsModule.forRoot({ origin: 'https://b.com' })], controllers: [ReportsController] })
   class ReportsModule {}
   @Module({ imports: [CorsModule.forRoot({ origin: APP }), ReportsModule] })
   class RootModule {}
 
   it('fails app.init() with both module names', async () => {
-    const error = await initError(RootModule);
+    const error = await initError(RootModule, undefined, platform);
     expect(error).toBeInstanceOf(CorsSetupError);
     expect(error.message).toMatch(/imported 2 times \(by (ReportsModule and RootModule|RootModule and ReportsModule)\)/);
     expect(error.message).toMatch(/Import it once, in the root module/);
@@ -83,7 +97,7 @@ describe('CorsModule.forRoot() imported twice is refused, naming both importers'
     class FeatureModule {}
     @Module({ imports: [shared, FeatureModule] })
     class SharedRoot {}
-    const running = await startApp(SharedRoot);
+    const running = await startApp(SharedRoot, undefined, platform);
     try {
       expect((await running.http.get('/reports').set('Origin', APP)).headers['access-control-allow-origin']).toBe(APP);
     } finally {
@@ -92,12 +106,12 @@ describe('CorsModule.forRoot() imported twice is refused, naming both importers'
   });
 });
 
-describe('a global policy that allows no origin logs one warning at start-up', () => {
+describe.each(PLATFORMS)('a global policy that allows no origin logs one warning at start-up (%s)', (platform) => {
   async function warnings(options: CorsModuleOptions, controllers: Array<new () => unknown> = [ReportsController]) {
     @Module({ imports: [CorsModule.forRoot(options)], controllers })
     class NoOriginModule {}
     const logger = new CaptureLogger();
-    const app = await NestFactory.create(NoOriginModule, { logger: ['warn', 'error'] });
+    const app = await createApp(NoOriginModule, platform, { logger: ['warn', 'error'] });
     app.useLogger(logger);
     await app.init();
     await app.close();
@@ -126,7 +140,7 @@ describe('a global policy that allows no origin logs one warning at start-up', (
   });
 });
 
-describe('timingAllowOrigin', () => {
+describe.each(PLATFORMS)('timingAllowOrigin (%s)', (platform) => {
   @Controller('timed')
   class TimedController {
     @Get() @Cors({ timingAllowOrigin: true }) timed() { return []; }
@@ -136,7 +150,7 @@ describe('timingAllowOrigin', () => {
   class TimedModule {}
 
   it('sends Timing-Allow-Origin with the granted origin, only where it is on, never to a refused origin', async () => {
-    const running = await startApp(TimedModule);
+    const running = await startApp(TimedModule, undefined, platform);
     try {
       const granted = await running.http.get('/timed').set('Origin', APP);
       expect(granted.headers['timing-allow-origin']).toBe(APP);

@@ -1,7 +1,6 @@
 import { Controller, Get, Module, type Type } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
 import { Cors, CorsModule, getCorsPolicyReport, type CorsPolicyOptions } from '../../src/index.js';
-import { initError } from './harness.js';
+import { createApp, PLATFORMS, initError } from './harness.js';
 
 /** An app whose one route carries `policy`, under a valid global default. */
 function appWithRoutePolicy(policy: CorsPolicyOptions): Type {
@@ -24,7 +23,7 @@ function appWithGlobalPolicy(policy: CorsPolicyOptions): Type {
   return AppModule;
 }
 
-describe('start-up validation: a policy that cannot work or is unsafe fails app.init() and says what to write', () => {
+describe.each(PLATFORMS)('start-up validation: a policy that cannot work or is unsafe fails app.init() and says what to write (%s)', (platform) => {
   it.each<[string, CorsPolicyOptions, RegExp]>([
     ["origin '*' with credentials", { origin: '*', credentials: true }, /ReportsController\.list: origin '\*' cannot be used with credentials: true.*list the origins/],
     ['an origin with a trailing slash', { origin: 'https://app.com/' }, /ReportsController\.list: origin 'https:\/\/app\.com\/' ends with a slash.*write 'https:\/\/app\.com'/],
@@ -59,7 +58,7 @@ describe('start-up validation: a policy that cannot work or is unsafe fails app.
     ['an empty origin', { origin: [''] }, /origin \[''\] lists an empty origin/],
     ['a pattern with a list of ports, quoted as written', { origin: ['https://*.specific.port.com:[8080,8081]'] }, /origin 'https:\/\/\*\.specific\.port\.com:\[8080,8081\]' has a port that is not a number/],
   ])('refuses %s on a handler', async (_case, policy, message) => {
-    const error = await initError(appWithRoutePolicy(policy));
+    const error = await initError(appWithRoutePolicy(policy), undefined, platform);
     expect(error.name).toBe('CorsConfigurationError');
     expect(error.message).toMatch(message);
   });
@@ -72,11 +71,11 @@ describe('start-up validation: a policy that cannot work or is unsafe fails app.
     }
     @Module({ imports: [CorsModule.forRoot()], controllers: [AdminController] })
     class AppModule {}
-    expect((await initError(AppModule)).message).toMatch(/^AdminController: origin '\*' cannot be used with credentials/);
+    expect((await initError(AppModule, undefined, platform)).message).toMatch(/^AdminController: origin '\*' cannot be used with credentials/);
   });
 
   it("names 'global' for the module's own options", async () => {
-    const error = await initError(appWithGlobalPolicy({ origin: 'https://app.com/' }));
+    const error = await initError(appWithGlobalPolicy({ origin: 'https://app.com/' }), undefined, platform);
     expect(error.message).toMatch(/^global: origin 'https:\/\/app\.com\/' ends with a slash/);
   });
 
@@ -87,7 +86,7 @@ describe('start-up validation: a policy that cannot work or is unsafe fails app.
     }
     @Module({ imports: [CorsModule.forRoot({ origin: '*' })], controllers: [MeController] })
     class AppModule {}
-    expect((await initError(AppModule)).message).toMatch(
+    expect((await initError(AppModule, undefined, platform)).message).toMatch(
       /^MeController\.me: origin '\*' from global cannot be used with credentials: true from MeController\.me, as browsers refuse a wildcard/,
     );
   });
@@ -99,7 +98,7 @@ describe('start-up validation: a policy that cannot work or is unsafe fails app.
     }
     @Module({ imports: [CorsModule.forRoot({ origin: 'https://app.example.com' })], controllers: [MeController] })
     class AppModule {}
-    const app = await NestFactory.create(AppModule, { logger: false });
+    const app = await createApp(AppModule, platform, { logger: false });
     try {
       await app.init();
       expect(getCorsPolicyReport(app)).toEqual([expect.objectContaining({ allowedHeaders: '*', timingAllowOrigin: true })]);
@@ -109,7 +108,7 @@ describe('start-up validation: a policy that cannot work or is unsafe fails app.
   });
 });
 
-describe('start-up validation points at the level where the bad value was written', () => {
+describe.each(PLATFORMS)('start-up validation points at the level where the bad value was written (%s)', (platform) => {
   it('names the controller that holds a bad origin, not the handler that overrides another field', async () => {
     @Controller('admin')
     @Cors({ origin: 'https://admin.example.com/' })
@@ -118,7 +117,7 @@ describe('start-up validation points at the level where the bad value was writte
     }
     @Module({ imports: [CorsModule.forRoot()], controllers: [AdminController] })
     class AppModule {}
-    expect((await initError(AppModule)).message).toMatch(/^AdminController: origin 'https:\/\/admin\.example\.com\/' ends with a slash/);
+    expect((await initError(AppModule, undefined, platform)).message).toMatch(/^AdminController: origin 'https:\/\/admin\.example\.com\/' ends with a slash/);
   });
 
   it("names 'global' for a bad global value, under controllers and handlers with their own policies", async () => {
@@ -129,7 +128,7 @@ describe('start-up validation points at the level where the bad value was writte
     }
     @Module({ imports: [CorsModule.forRoot({ maxAge: '600' as never })], controllers: [ReportsController] })
     class AppModule {}
-    expect((await initError(AppModule)).message).toMatch(/^global: maxAge '600' is a string, not a number: write maxAge: 600$/);
+    expect((await initError(AppModule, undefined, platform)).message).toMatch(/^global: maxAge '600' is a string, not a number: write maxAge: 600$/);
   });
 
   it('names both levels when a controller value clashes with a global one', async () => {
@@ -140,7 +139,7 @@ describe('start-up validation points at the level where the bad value was writte
     }
     @Module({ imports: [CorsModule.forRoot({ origin: 'https://app.example.com', exposedHeaders: '*' })], controllers: [ReportsController] })
     class AppModule {}
-    expect((await initError(AppModule)).message).toMatch(
+    expect((await initError(AppModule, undefined, platform)).message).toMatch(
       /^ReportsController: exposedHeaders '\*' from global cannot be used with credentials: true from ReportsController, as/,
     );
   });
@@ -153,6 +152,6 @@ describe('start-up validation points at the level where the bad value was writte
     }
     @Module({ imports: [CorsModule.forRoot()], controllers: [AdminController] })
     class AppModule {}
-    expect((await initError(AppModule)).message).toMatch(/^AdminController: origin '\*' cannot be used with credentials: true, as/);
+    expect((await initError(AppModule, undefined, platform)).message).toMatch(/^AdminController: origin '\*' cannot be used with credentials: true, as/);
   });
 });

@@ -2,7 +2,7 @@ import { Controller, Get, Module, Post, UnauthorizedException, type Type } from 
 import { request as httpRequest } from 'node:http';
 import { compileOrigin } from '../../src/core/origin-matcher.js';
 import { Cors, CorsModule, type CorsPolicyOptions } from '../../src/index.js';
-import { initError, startApp, type RunningApp } from '../e2e/harness.js';
+import { PLATFORMS, initError, startApp, type RunningApp } from '../e2e/harness.js';
 
 /** The classic CORS misconfigurations, one test each, each asserting the secure outcome. */
 
@@ -30,9 +30,9 @@ function appWith(policy: CorsPolicyOptions): Type {
   return XModule;
 }
 
-describe('attack corpus', () => {
+describe.each(PLATFORMS)('attack corpus (%s)', (platform) => {
   let running: RunningApp;
-  beforeAll(async () => { running = await startApp(AppModule); });
+  beforeAll(async () => { running = await startApp(AppModule, undefined, platform); });
   afterAll(() => running.close());
 
   const allowOriginFor = async (path: string, origin: string) =>
@@ -43,11 +43,11 @@ describe('attack corpus', () => {
   });
 
   it("refuses origin: true (reflect everything) at start-up", async () => {
-    expect((await initError(appWith({ origin: true as never, credentials: true }))).message).toMatch(/reflects every origin/);
+    expect((await initError(appWith({ origin: true as never, credentials: true }), undefined, platform)).message).toMatch(/reflects every origin/);
   });
 
   it("refuses '*' with credentials at start-up", async () => {
-    expect((await initError(appWith({ origin: '*', credentials: true }))).message).toMatch(/cannot be used with credentials/);
+    expect((await initError(appWith({ origin: '*', credentials: true }), undefined, platform)).message).toMatch(/cannot be used with credentials/);
   });
 
   it('refuses a suffix-extended origin (https://app.example.com.evil.net)', async () => {
@@ -100,11 +100,11 @@ describe('attack corpus', () => {
   });
 
   it('refuses an unanchored RegExp at start-up', async () => {
-    expect((await initError(appWith({ origin: /app\.example\.com/ }))).message).toMatch(/is not anchored/);
+    expect((await initError(appWith({ origin: /app\.example\.com/ }), undefined, platform)).message).toMatch(/is not anchored/);
   });
 
   it("refuses a RegExp with an unescaped '.' at start-up (it would allow https://appxexample.com)", async () => {
-    const error = await initError(appWith({ origin: /^https:\/\/app.example\.com$/ }));
+    const error = await initError(appWith({ origin: /^https:\/\/app.example\.com$/ }), undefined, platform);
     expect(error.message).toMatch(/unescaped '\.'.*write \/\^https:\\\/\\\/app\\\.example\\\.com\$\//);
   });
 

@@ -1,6 +1,6 @@
 import { Controller, Module, Post } from '@nestjs/common';
 import { Cors, CorsModule, trustCorsPolicyOrigins } from '../../src/index.js';
-import { startApp, type RunningApp } from '../e2e/harness.js';
+import { PLATFORMS, startApp, type RunningApp } from '../e2e/harness.js';
 
 const APP = 'https://app.example.com';
 const OTHER = 'https://other.example.net';
@@ -18,10 +18,10 @@ class AppModule {}
 const crossSitePost = (running: RunningApp, path: string, origin: string) =>
   running.http.post(path).set('Origin', origin).set('Sec-Fetch-Site', 'cross-site').set('Cookie', 'session=abc');
 
-describe("Nest's enableCsrfProtection() beside CorsModule", () => {
+describe.each(PLATFORMS)("Nest's enableCsrfProtection() beside CorsModule (%s)", (platform) => {
   describe('without trusted origins', () => {
     let running: RunningApp;
-    beforeAll(async () => { running = await startApp(AppModule, (app) => app.enableCsrfProtection()); });
+    beforeAll(async () => { running = await startApp(AppModule, (app) => app.enableCsrfProtection(), platform); });
     afterAll(() => running.close());
 
     it('refuses the credentialed cross-origin POST with a 403 the allowed page can read', async () => {
@@ -34,7 +34,7 @@ describe("Nest's enableCsrfProtection() beside CorsModule", () => {
 
   describe('with the origin in trustedOrigins', () => {
     let running: RunningApp;
-    beforeAll(async () => { running = await startApp(AppModule, (app) => app.enableCsrfProtection({ trustedOrigins: [APP] })); });
+    beforeAll(async () => { running = await startApp(AppModule, (app) => app.enableCsrfProtection({ trustedOrigins: [APP] }), platform); });
     afterAll(() => running.close());
 
     it('accepts it', async () => {
@@ -46,7 +46,7 @@ describe("Nest's enableCsrfProtection() beside CorsModule", () => {
 
   describe('with trust derived from the route policy: exclude: trustCorsPolicyOrigins(app)', () => {
     let running: RunningApp;
-    beforeAll(async () => { running = await startApp(AppModule, (app) => app.enableCsrfProtection({ exclude: trustCorsPolicyOrigins(app) })); });
+    beforeAll(async () => { running = await startApp(AppModule, (app) => app.enableCsrfProtection({ exclude: trustCorsPolicyOrigins(app) }), platform); });
     afterAll(() => running.close());
 
     it('accepts an origin the route policy names', async () => {

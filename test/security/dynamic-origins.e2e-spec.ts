@@ -1,8 +1,7 @@
 import { Controller, Get, Module } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
-import type { NestExpressApplication } from '@nestjs/platform-express';
 import request from 'supertest';
 import { Cors, CorsModule } from '../../src/index.js';
+import { createApp, PLATFORMS, type AnyApp, type Platform } from '../e2e/harness.js';
 import { CaptureLogger } from './capture-logger.js';
 
 const APP = 'https://app.example.com';
@@ -24,14 +23,14 @@ class OriginsController {
 @Module({ imports: [CorsModule.forRoot({ origin: APP })], controllers: [OriginsController] })
 class AppModule {}
 
-describe('fail-closed dynamic origins', () => {
+describe.each(PLATFORMS)('fail-closed dynamic origins (%s)', (platform) => {
   const logger = new CaptureLogger();
-  let app: NestExpressApplication;
+  let app: AnyApp;
   let http: ReturnType<typeof request>;
   beforeAll(async () => {
-    app = await NestFactory.create<NestExpressApplication>(AppModule, { logger });
+    app = await createApp(AppModule, platform, { logger });
     await app.listen(0, '127.0.0.1');
-    http = request(await app.getUrl());
+    http = request((await app.getUrl()).replace('[::1]', '127.0.0.1'));
   });
   afterAll(() => app.close());
   beforeEach(() => {

@@ -1,8 +1,7 @@
 import { All, Controller, Get, Module, Put } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
-import type { NestExpressApplication } from '@nestjs/platform-express';
 import request from 'supertest';
 import { Cors, CorsModule, type CorsModuleOptions } from '../../src/index.js';
+import { createApp, PLATFORMS, type AnyApp, type Platform } from '../e2e/harness.js';
 import { CaptureLogger } from './capture-logger.js';
 
 const APP = 'https://app.example.com';
@@ -15,19 +14,19 @@ class ReportsController {
   @All('any') any() { return {}; }
 }
 
-async function start(options: CorsModuleOptions, logger: CaptureLogger) {
+async function start(options: CorsModuleOptions, logger: CaptureLogger, platform: Platform) {
   @Module({ imports: [CorsModule.forRoot(options)], controllers: [ReportsController] })
   class AppModule {}
-  const app = await NestFactory.create<NestExpressApplication>(AppModule, { logger });
+  const app = await createApp(AppModule, platform, { logger });
   await app.listen(0, '127.0.0.1');
-  return { app, http: request(await app.getUrl()) };
+  return { app, http: request((await app.getUrl()).replace('[::1]', '127.0.0.1')) };
 }
 
-describe('explainable refusals: one log line per refusal, none for allowed requests', () => {
+describe.each(PLATFORMS)('explainable refusals: one log line per refusal, none for allowed requests (%s)', (platform) => {
   const logger = new CaptureLogger();
-  let app: NestExpressApplication;
+  let app: AnyApp;
   let http: ReturnType<typeof request>;
-  beforeAll(async () => ({ app, http } = await start({ origin: APP }, logger)));
+  beforeAll(async () => ({ app, http } = await start({ origin: APP }, logger, platform)));
   afterAll(() => app.close());
   beforeEach(() => logger.clear());
 
@@ -82,10 +81,10 @@ describe('explainable refusals: one log line per refusal, none for allowed reque
   });
 });
 
-describe("logRefusals: 'warn' for development, false for silence", () => {
+describe.each(PLATFORMS)("logRefusals: 'warn' for development, false for silence (%s)", (platform) => {
   it("logs refusals at warn with logRefusals: 'warn'", async () => {
     const logger = new CaptureLogger();
-    const { app, http } = await start({ origin: APP, logRefusals: 'warn' }, logger);
+    const { app, http } = await start({ origin: APP, logRefusals: 'warn' }, logger, platform);
     try {
       await http.get('/reports').set('Origin', 'https://evil.example');
       expect(logger.cors('warn')).toEqual(["Refused GET /reports (policy of global): origin not allowed: 'https://evil.example'"]);
@@ -96,7 +95,7 @@ describe("logRefusals: 'warn' for development, false for silence", () => {
 
   it('logs nothing with logRefusals: false', async () => {
     const logger = new CaptureLogger();
-    const { app, http } = await start({ origin: APP, logRefusals: false }, logger);
+    const { app, http } = await start({ origin: APP, logRefusals: false }, logger, platform);
     try {
       logger.clear();
       await http.get('/reports').set('Origin', 'https://evil.example');

@@ -2,7 +2,7 @@ import { Controller, Get, Module } from '@nestjs/common';
 import fc from 'fast-check';
 import { Agent, request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { Cors, CorsModule } from '../../src/index.js';
-import { startApp, type RunningApp } from '../e2e/harness.js';
+import { PLATFORMS, startApp, type RunningApp } from '../e2e/harness.js';
 import { ORIGIN, RUNS, SEED, hostileVariant, oracle } from './hostile-origins.js';
 
 const EXACT = ['https://app.example.com', 'http://localhost:5173', 'https://admin.example.com:8443'];
@@ -17,10 +17,10 @@ class DataController {
 @Module({ imports: [CorsModule.forRoot({ origin: [...EXACT, ...PATTERNS], credentials: true })], controllers: [DataController] })
 class AppModule {}
 
-describe(`HTTP properties against a real app (fast-check, seed ${SEED}, ${RUNS} runs each)`, () => {
+describe.each(PLATFORMS)(`HTTP properties against a real app (fast-check, seed ${SEED}, ${RUNS} runs each) (%s)`, (platform) => {
   let running: RunningApp;
   const agent = new Agent({ keepAlive: true, maxSockets: 4 });
-  beforeAll(async () => { running = await startApp(AppModule); });
+  beforeAll(async () => { running = await startApp(AppModule, undefined, platform); });
   afterAll(async () => {
     agent.destroy();
     await running.close();

@@ -1,6 +1,6 @@
 import { Controller, Get, Module, Post } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
 import { Cors, CorsModule, getCorsPolicyReport } from '../../src/index.js';
+import { createApp, PLATFORMS, type AnyApp, type Platform } from '../e2e/harness.js';
 import { CaptureLogger } from './capture-logger.js';
 
 @Controller('reports')
@@ -22,9 +22,9 @@ class TenantsController {
   @Get() list() { return []; }
 }
 
-describe('the effective-policy report', () => {
+describe.each(PLATFORMS)('the effective-policy report (%s)', (platform) => {
   const logger = new CaptureLogger();
-  let app: Awaited<ReturnType<typeof NestFactory.create>>;
+  let app: AnyApp;
 
   beforeAll(async () => {
     @Module({
@@ -32,7 +32,7 @@ describe('the effective-policy report', () => {
       controllers: [ReportsController, PublicController, TenantsController],
     })
     class AppModule {}
-    app = await NestFactory.create(AppModule, { logger });
+    app = await createApp(AppModule, platform, { logger });
     app.setGlobalPrefix('api');
     await app.init();
   });

@@ -3,7 +3,7 @@ import type { ApplicationConfig } from '@nestjs/core';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { ACTUAL_RESPONSE_HEADERS, refusalBody, REFUSED_PREFLIGHT_STATUS, type ActualDecision, type PreflightDecision } from '../../core/protocol.js';
 import { mergeVary } from '../../core/vary.js';
-import type { HttpPlatform, NestRoutes, RequestHook, RouteReached, RouteResolver } from '../http-platform.js';
+import type { HttpPlatform, NestRoutes, PlatformRequest, RequestHook, RouteReached, RouteResolver } from '../http-platform.js';
 import { ExpressRouteResolver } from './express-router.js';
 
 type RequestListener = (request: IncomingMessage, response: ServerResponse) => void;
@@ -176,7 +176,7 @@ export class ExpressPlatform implements HttpPlatform {
   }
 
   private installInExpress(hook: RequestHook): void {
-    const layer: RequestHook = function corsPolicyHook(request: Tagged<IncomingMessage>, response, next) {
+    const layer: RequestHook = function corsPolicyHook(request: Tagged<PlatformRequest>, response, next) {
       if (request[SEEN]) next();
       else hook(request, response, next);
     };
