@@ -26,6 +26,6 @@ if (!existsSync(join(dir, 'node_modules/@nestjs/core/package.json'))) {
 const jest = spawnSync(
   process.execPath,
   ['--experimental-vm-modules', 'node_modules/jest/bin/jest.js', '--config', 'jest.nest11.config.js', ...process.argv.slice(2)],
-  { stdio: 'inherit', env: { ...process.env, NEST11_DIR: dir } },
+  { stdio: 'inherit', env: { ...process.env, NEST11_DIR: dir, PLATFORMS: 'express' } },
 );
 process.exit(jest.status ?? 1);
