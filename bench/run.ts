@@ -4,8 +4,9 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ALLOWED_ORIGIN, MEASURED_PATH, REFUSED_ORIGIN, VARIANTS, type Variant } from './app-shape.js';
+import { MEASURED_PATH, VARIANTS, type Variant } from './app-shape.js';
 import { runMicroBenchmark, type MicroResult } from './micro.js';
+import { scenarios, type Scenario } from './scenarios.js';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 8);
 const DURATION = Number(process.env.BENCH_DURATION ?? 1.25);
@@ -13,67 +14,6 @@ const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10);
 const here = dirname(fileURLToPath(import.meta.url));
 const projectRoot = join(here, '..', '..', '..');
 const variants = Object.keys(VARIANTS) as Variant[];
-
-interface Scenario {
-  name: string;
-  method: 'GET' | 'OPTIONS';
-  headers: Record<string, string>;
-  /** Whether the response is right for this variant; a broken response is never timed. */
-  check(variant: Variant, status: number, headers: Headers): string | undefined;
-}
-
-const corsVariant = (variant: Variant) => variant !== 'A';
-
-const scenarios: Scenario[] = [
-  {
-    name: 'allowed GET',
-    method: 'GET',
-    headers: { Origin: ALLOWED_ORIGIN },
-    check: (variant, status, headers) => {
-      if (status !== 200) return `status ${status}`;
-      if (!corsVariant(variant)) return headers.has('access-control-allow-origin') ? 'unexpected CORS header' : undefined;
-      if (headers.get('access-control-allow-origin') !== ALLOWED_ORIGIN) return 'no Access-Control-Allow-Origin';
-      if (headers.get('access-control-allow-credentials') !== 'true') return 'no Access-Control-Allow-Credentials';
-      if (!headers.get('access-control-expose-headers')?.includes('X-Total-Count')) return 'no Access-Control-Expose-Headers';
-      if (!headers.get('vary')?.includes('Origin')) return 'no Vary: Origin';
-    },
-  },
-  {
-    name: 'preflight PUT',
-    method: 'OPTIONS',
-    headers: { Origin: ALLOWED_ORIGIN, 'Access-Control-Request-Method': 'PUT', 'Access-Control-Request-Headers': 'content-type,x-request-id' },
-    check: (variant, status, headers) => {
-      if (!corsVariant(variant)) return status === 404 ? undefined : `status ${status}`;
-      if (status !== 204) return `status ${status}`;
-      if (headers.get('access-control-allow-origin') !== ALLOWED_ORIGIN) return 'no Access-Control-Allow-Origin';
-      if (!headers.get('access-control-allow-methods')?.includes('PUT')) return 'PUT not allowed';
-      if (!/x-request-id/i.test(headers.get('access-control-allow-headers') ?? '')) return 'X-Request-Id not allowed';
-      if (!headers.get('access-control-max-age')) return 'no Access-Control-Max-Age';
-    },
-  },
-  {
-    name: 'refused GET',
-    method: 'GET',
-    headers: { Origin: REFUSED_ORIGIN },
-    check: (variant, status, headers) => {
-      if (status !== 200) return `status ${status}`;
-      if (headers.has('access-control-allow-origin')) return 'grants a refused origin';
-      // The cors package sends Access-Control-Allow-Credentials to refused origins too; harmless without an origin.
-      if (variant !== 'B' && headers.has('access-control-allow-credentials')) return 'Access-Control-Allow-Credentials on a refusal';
-      if (corsVariant(variant) && !headers.get('vary')?.includes('Origin')) return 'no Vary: Origin';
-    },
-  },
-  {
-    name: 'GET without Origin',
-    method: 'GET',
-    headers: {},
-    check: (variant, status, headers) => {
-      if (status !== 200) return `status ${status}`;
-      if (headers.has('access-control-allow-origin')) return 'unexpected Access-Control-Allow-Origin';
-      if (corsVariant(variant) && !headers.get('vary')?.includes('Origin')) return 'no Vary: Origin';
-    },
-  },
-];
 
 /**
  * With `taskset`, the servers run on the last core and this process (autocannon) on the first, so the

@@ -4,11 +4,32 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { AddressInfo } from 'node:net';
 import { SAME_OPTIONS, benchModule, type Variant } from './app-shape.js';
 
-/** One variant in its own process: `node server.js C` prints `READY <port>` once it listens on loopback. */
+/**
+ * One variant in its own process: `node server.js C` prints `READY <port>` once it listens on loopback
+ * (`READY <port> cpu-ipc` when started with an IPC channel, see below).
+ */
 const variant = process.argv[2] as Variant;
 const app = await NestFactory.create<NestExpressApplication>(benchModule(variant), { logger: false });
 app.setGlobalPrefix('api');
 if (variant === 'B') app.enableCors(SAME_OPTIONS);
 await app.listen(0, '127.0.0.1');
-process.stdout.write(`READY ${(app.getHttpServer().address() as AddressInfo).port}\n`);
+const port = (app.getHttpServer().address() as AddressInfo).port;
 process.on('SIGTERM', () => app.close().then(() => process.exit(0)));
+
+if (process.send) {
+  // cpu.ts reads this process's CPU time in /proc, which any server (an older commit's too) exposes; these
+  // two messages report the same time from inside, in microseconds, so that it can check the /proc ticks.
+  // Nothing here runs per request.
+  let start: NodeJS.CpuUsage | undefined;
+  process.on('message', (message) => {
+    if (message === 'start') {
+      start = process.cpuUsage();
+      process.send!('started');
+    } else if (message === 'stop' && start) {
+      const spent = process.cpuUsage(start);
+      process.send!({ cpuMicros: spent.user + spent.system });
+    }
+  });
+  process.on('disconnect', () => process.exit(0));
+}
+process.stdout.write(`READY ${port}${process.send ? ' cpu-ipc' : ''}\n`);
