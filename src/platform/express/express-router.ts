@@ -77,6 +77,8 @@ export class ExpressRouteResolver implements RouteResolver {
     private readonly reached: RouteReached,
     private readonly pathGetter: (request: IncomingMessage) => string | undefined,
     private readonly notFoundHandlers: ReadonlySet<Function>,
+    /** The prototype Express gives its requests, whose getters (`hostname`) Nest's filters read. */
+    private readonly requestPrototype: object,
   ) {
     this.namedMethods = new Set(['HEAD']);
     for (const layer of stack) {
@@ -229,16 +231,32 @@ export class ExpressRouteResolver implements RouteResolver {
     } else {
       step = {
         route,
-        host: route.host === undefined ? undefined : (hostFilter(this.adapter, route.host) as (request: IncomingMessage) => boolean),
-        version:
-          route.filteredVersion === undefined
-            ? undefined
-            : (versionFilter(this.adapter, route.filteredVersion, this.config) as (request: IncomingMessage) => boolean),
+        host: route.host === undefined ? undefined : this.asExpressRequest(hostFilter(this.adapter, route.host)),
+        version: route.filteredVersion === undefined ? undefined : this.asExpressRequest(versionFilter(this.adapter, route.filteredVersion, this.config)),
       };
       this.wrap(inner, step, route.policy);
     }
     this.steps.set(inner, step);
     return step;
+  }
+
+  /**
+   * Nest's filters read Express's request getters (`req.hostname`). Before Express has the request, they
+   * get a view with Express's prototype over the request's own headers and socket: giving the request
+   * itself that prototype this early would cost every request (V8 slows objects whose prototype changes
+   * before their properties are added).
+   */
+  private asExpressRequest(filter: (request: unknown) => boolean): (request: IncomingMessage) => boolean {
+    const prototype = this.requestPrototype;
+    return (request) => {
+      if (Object.getPrototypeOf(request) === prototype) return filter(request);
+      const view = Object.create(prototype) as Record<string, unknown>;
+      view.headers = request.headers;
+      view.socket = request.socket;
+      view.url = request.url;
+      view.method = request.method;
+      return filter(view);
+    };
   }
 
   private wrap(inner: InnerLayer, step: Step, policy: CompiledPolicy): void {

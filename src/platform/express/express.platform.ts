@@ -67,7 +67,7 @@ export class ExpressPlatform implements HttpPlatform {
   resolver(routes: NestRoutes, reached: RouteReached): RouteResolver {
     const stack = this.app.router?.stack;
     if (!stack) throw new Error('nestjs-cors-policy: cannot find the Express router stack.');
-    return new ExpressRouteResolver(stack as never, routes, this.adapter, this.config, reached, expressPathGetter(this.app), this.notFoundHandlers());
+    return new ExpressRouteResolver(stack as never, routes, this.adapter, this.config, reached, expressPathGetter(this.app), this.notFoundHandlers(), this.app.request);
   }
 
   /**
@@ -157,14 +157,9 @@ export class ExpressPlatform implements HttpPlatform {
     const app = listeners.length === 1 ? listeners[0] : (request: IncomingMessage, response: ServerResponse) => {
       for (const listener of listeners) listener.call(server, request, response);
     };
-    const { request: requestPrototype, response: responsePrototype } = this.app;
     server.removeAllListeners('request');
     server.on('request', function corsPolicyServerHook(request: Tagged<IncomingMessage>, response: ServerResponse) {
       request[SEEN] = true;
-      // Express gives every request these prototypes as it starts; giving them now lets the hook ask
-      // Express's own getters (path, hostname) and Nest's host filter, which reads `req.hostname`.
-      Object.setPrototypeOf(request, requestPrototype);
-      Object.setPrototypeOf(response, responsePrototype);
       try {
         hook(request, response, () => app.call(server, request, response));
       } catch (error) {
