@@ -225,7 +225,7 @@ export class FastifyPlatform implements HttpPlatform {
 
   /** A `find-my-way` router with Fastify's router options, from the copy Fastify itself depends on. */
   private createRouter(): FindMyWay {
-    const requireAdapter = createRequire(resolveFrom(['@nestjs/platform-fastify/package.json'], [import.meta.url, join(process.cwd(), 'package.json')]));
+    const requireAdapter = createRequire(resolveFrom(['@nestjs/platform-fastify/package.json'], [...(process.argv[1] ? [process.argv[1]] : []), join(process.cwd(), 'package.json')]));
     const requireFastify = createRequire(requireAdapter.resolve('fastify'));
     const FindMyWay = requireFastify('find-my-way') as (options: object) => FindMyWay;
     const config = this.instance.initialConfig;
