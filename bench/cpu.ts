@@ -130,15 +130,19 @@ function startServer(spec: VariantSpec): Promise<Server> {
     let output = '';
     child.stdout!.on('data', (chunk: Buffer) => {
       output += chunk.toString();
-      const ready = /READY (\d+)( cpu-ipc)?/.exec(output);
+      const ready = /READY (\d+)( cpu-ipc)?\n/.exec(output);
       if (ready) resolvePromise({ spec, child, port: Number(ready[1]), ipc: Boolean(ready[2]), expectedStatus: new Map() });
     });
   });
 }
 
 function ask(server: Server, message: string): Promise<unknown> {
-  return new Promise((resolvePromise) => {
-    server.child.once('message', resolvePromise);
+  return new Promise((resolvePromise, reject) => {
+    const silent = setTimeout(() => reject(new Error(`variant ${server.spec.name} did not answer '${message}' within 10 s`)), 10_000);
+    server.child.once('message', (answer) => {
+      clearTimeout(silent);
+      resolvePromise(answer);
+    });
     server.child.send(message);
   });
 }
@@ -349,7 +353,8 @@ async function stopAll(servers: Iterable<Server>): Promise<void> {
       if (server.child.exitCode !== null || server.child.signalCode !== null) return undefined;
       const exited = new Promise((done) => server.child.once('exit', done));
       server.child.kill('SIGTERM');
-      return exited;
+      const stuck = setTimeout(() => server.child.kill('SIGKILL'), 5000);
+      return exited.finally(() => clearTimeout(stuck));
     }),
   );
 }
@@ -372,6 +377,7 @@ async function main(): Promise<void> {
       // Round r starts at variant r mod k, so each variant goes first, second, … equally often.
       const order = servers.map((_, i) => servers[(i + round) % servers.length]);
       for (const scenario of scenarios) {
+        console.log(`round ${round + 1}/${ROUNDS}: ${scenario.name}`);
         const results = await measureRound(order, scenario, round);
         order.forEach((server, i) => {
           const key = `${server.spec.name}|${scenario.id}`;
