@@ -112,6 +112,23 @@ const pinning = (() => {
   }
 })();
 
+/**
+ * Two benchmarks at once pin their servers to the same core and measure each other, so the run refuses to
+ * start while another one (or a bench server) is running, unless BENCH_CPU_ALLOW_CONCURRENT=1.
+ */
+function otherBenchmarks(): string[] {
+  const found: string[] = [];
+  for (const pid of readdirSync('/proc').filter((entry) => /^\d+$/.test(entry) && Number(entry) !== process.pid)) {
+    try {
+      const command = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ').trim();
+      if (/bench\/bench\/(cpu|run|server)\.js/.test(command)) found.push(`${pid}: ${command}`);
+    } catch {
+      // the process ended meanwhile
+    }
+  }
+  return found;
+}
+
 /** A running variant: its process, its port and whether it answers the `start`/`stop` messages of server.ts. */
 interface Server {
   spec: VariantSpec;
@@ -360,6 +377,10 @@ async function stopAll(servers: Iterable<Server>): Promise<void> {
 }
 
 async function main(): Promise<void> {
+  const others = otherBenchmarks();
+  if (others.length && process.env.BENCH_CPU_ALLOW_CONCURRENT !== '1') {
+    throw new Error(`another benchmark is running; wait for it (or set BENCH_CPU_ALLOW_CONCURRENT=1):\n${others.join('\n')}`);
+  }
   const started = Date.now();
   const loadAverage = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
   const loadAtStart = loadAverage();
