@@ -112,6 +112,23 @@ const pinning = (() => {
   }
 })();
 
+/**
+ * Two benchmarks at once pin their servers to the same core and measure each other, so the run refuses to
+ * start while another one (or a bench server) is running, unless BENCH_CPU_ALLOW_CONCURRENT=1.
+ */
+function otherBenchmarks(): string[] {
+  const found: string[] = [];
+  for (const pid of readdirSync('/proc').filter((entry) => /^\d+$/.test(entry) && Number(entry) !== process.pid)) {
+    try {
+      const command = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ').trim();
+      if (/bench\/bench\/(cpu|run|server)\.js/.test(command)) found.push(`${pid}: ${command}`);
+    } catch {
+      // the process ended meanwhile
+    }
+  }
+  return found;
+}
+
 /** A running variant: its process, its port and whether it answers the `start`/`stop` messages of server.ts. */
 interface Server {
   spec: VariantSpec;
@@ -130,15 +147,19 @@ function startServer(spec: VariantSpec): Promise<Server> {
     let output = '';
     child.stdout!.on('data', (chunk: Buffer) => {
       output += chunk.toString();
-      const ready = /READY (\d+)( cpu-ipc)?/.exec(output);
+      const ready = /READY (\d+)( cpu-ipc)?\n/.exec(output);
       if (ready) resolvePromise({ spec, child, port: Number(ready[1]), ipc: Boolean(ready[2]), expectedStatus: new Map() });
     });
   });
 }
 
 function ask(server: Server, message: string): Promise<unknown> {
-  return new Promise((resolvePromise) => {
-    server.child.once('message', resolvePromise);
+  return new Promise((resolvePromise, reject) => {
+    const silent = setTimeout(() => reject(new Error(`variant ${server.spec.name} did not answer '${message}' within 10 s`)), 10_000);
+    server.child.once('message', (answer) => {
+      clearTimeout(silent);
+      resolvePromise(answer);
+    });
     server.child.send(message);
   });
 }
@@ -349,12 +370,17 @@ async function stopAll(servers: Iterable<Server>): Promise<void> {
       if (server.child.exitCode !== null || server.child.signalCode !== null) return undefined;
       const exited = new Promise((done) => server.child.once('exit', done));
       server.child.kill('SIGTERM');
-      return exited;
+      const stuck = setTimeout(() => server.child.kill('SIGKILL'), 5000);
+      return exited.finally(() => clearTimeout(stuck));
     }),
   );
 }
 
 async function main(): Promise<void> {
+  const others = otherBenchmarks();
+  if (others.length && process.env.BENCH_CPU_ALLOW_CONCURRENT !== '1') {
+    throw new Error(`another benchmark is running; wait for it (or set BENCH_CPU_ALLOW_CONCURRENT=1):\n${others.join('\n')}`);
+  }
   const started = Date.now();
   const loadAverage = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
   const loadAtStart = loadAverage();
@@ -372,6 +398,7 @@ async function main(): Promise<void> {
       // Round r starts at variant r mod k, so each variant goes first, second, … equally often.
       const order = servers.map((_, i) => servers[(i + round) % servers.length]);
       for (const scenario of scenarios) {
+        console.log(`round ${round + 1}/${ROUNDS}: ${scenario.name}`);
         const results = await measureRound(order, scenario, round);
         order.forEach((server, i) => {
           const key = `${server.spec.name}|${scenario.id}`;

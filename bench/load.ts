@@ -43,6 +43,7 @@ export class Connections {
             const socket = connect(load.port, '127.0.0.1', () => resolve(socket));
             socket.setNoDelay(true);
             socket.once('error', reject);
+            socket.on('error', () => {}); // a broken connection shows as 'close', handled in fire()
           }),
       ),
     );
@@ -56,10 +57,14 @@ export class Connections {
     let answered = 0;
     const began = performance.now();
     return new Promise((resolve, reject) => {
+      let watchdog: ReturnType<typeof setTimeout> | undefined;
       const fail = (error: Error) => {
+        clearTimeout(watchdog);
         for (const socket of this.sockets) socket.removeAllListeners('data').removeAllListeners('close');
         reject(error);
       };
+      if (this.sockets.some((socket) => socket.destroyed)) return fail(new Error('the server closed a connection between two batches'));
+      watchdog = setTimeout(() => fail(new Error(`${count - answered} of ${count} requests unanswered after 60 s`)), 60_000);
       for (const socket of this.sockets) {
         let pending: Buffer | undefined;
         let index = -1;
@@ -92,6 +97,7 @@ export class Connections {
           latencies[index] = performance.now() - sentAt;
           if (++answered === count) {
             const wallMs = performance.now() - began;
+            clearTimeout(watchdog);
             for (const s of this.sockets) s.removeAllListeners('data').removeAllListeners('close');
             resolve({ wallMs, latencies });
           } else send();
