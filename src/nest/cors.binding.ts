@@ -24,8 +24,8 @@ const ENABLE_CORS_BESIDE =
 @Injectable()
 export class CorsBinding implements OnModuleInit {
   private flow: CorsRequestFlow | undefined;
-  private readonly platform: HttpPlatform | undefined;
-  private readonly platformError: unknown;
+  private platform: HttpPlatform | undefined;
+  private platformError: unknown;
   private reports: CorsRoutePolicyReport[] = [];
 
   constructor(
@@ -42,13 +42,16 @@ export class CorsBinding implements OnModuleInit {
         throw new CorsSetupError(ENABLE_CORS_BESIDE);
       };
     }
-    // Before Nest registers the routes, which a platform may need to see registered (Fastify).
-    if (adapterHost.httpAdapter) {
-      try {
-        this.platform = platformFor(adapterHost.httpAdapter, applicationConfigOf(moduleRef));
-      } catch (error) {
-        this.platformError = error;
-      }
+    // Before Nest registers the routes, which a platform may need to see registered (Fastify). A testing
+    // module (Test.createTestingModule) builds the providers before it has an adapter: then in onModuleInit.
+    if (adapterHost.httpAdapter) this.createPlatform();
+  }
+
+  private createPlatform(): void {
+    try {
+      this.platform = platformFor(this.adapterHost.httpAdapter, applicationConfigOf(this.moduleRef));
+    } catch (error) {
+      this.platformError = error;
     }
   }
 
@@ -58,6 +61,7 @@ export class CorsBinding implements OnModuleInit {
     const config = applicationConfigOf(this.moduleRef);
     this.registry.compile(config);
     this.registry.warnIfNoOrigin();
+    if (this.platform === undefined && this.platformError === undefined && this.adapterHost.httpAdapter) this.createPlatform();
     if (this.platformError !== undefined) throw this.platformError;
     const platform = this.platform;
     if (!platform) return;
