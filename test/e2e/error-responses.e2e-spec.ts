@@ -99,6 +99,17 @@ describe.each(PLATFORMS)('error responses carry the same CORS headers as success
 });
 
 describe('an app served without its HTTP server (serverless handlers, tests without the server)', () => {
+  /** A guard's 401 and a preflight, through whatever serves the app. */
+  async function expectCorsAnswers(http: ReturnType<typeof import('supertest')>) {
+    const actual = await http.get('/account').set('Origin', ADMIN);
+    expect(actual.status).toBe(401);
+    expect(actual.headers['access-control-allow-origin']).toBe(ADMIN);
+    expect(actual.headers.vary).toBe('Origin');
+    const preflight = await http.options('/account/json').set('Origin', ADMIN).set('Access-Control-Request-Method', 'POST');
+    expect(preflight.status).toBe(204);
+    expect(preflight.headers['access-control-allow-origin']).toBe(ADMIN);
+  }
+
   (PLATFORMS.includes('express') ? it : it.skip)('still gets CORS headers and preflight answers from its Express instance (Express only: Fastify has no request listener of its own)', async () => {
     const { NestFactory } = await import('@nestjs/core');
     const { default: request } = await import('supertest');
@@ -106,13 +117,7 @@ describe('an app served without its HTTP server (serverless handlers, tests with
     await app.init();
     try {
       const express = app.getHttpAdapter().getInstance();
-      const actual = await request(express).get('/account').set('Origin', ADMIN);
-      expect(actual.status).toBe(401);
-      expect(actual.headers['access-control-allow-origin']).toBe(ADMIN);
-      expect(actual.headers.vary).toBe('Origin');
-      const preflight = await request(express).options('/account/json').set('Origin', ADMIN).set('Access-Control-Request-Method', 'POST');
-      expect(preflight.status).toBe(204);
-      expect(preflight.headers['access-control-allow-origin']).toBe(ADMIN);
+      await expectCorsAnswers(request(express));
     } finally {
       await app.close();
     }
@@ -128,13 +133,7 @@ describe('an app served without its HTTP server (serverless handlers, tests with
     // fastify.inject() cannot load under Jest's VM modules (light-my-request requires an ES module).
     const server = createServer((req, res) => fastify.routing(req, res));
     try {
-      const actual = await request(server).get('/account').set('Origin', ADMIN);
-      expect(actual.status).toBe(401);
-      expect(actual.headers['access-control-allow-origin']).toBe(ADMIN);
-      expect(actual.headers.vary).toBe('Origin');
-      const preflight = await request(server).options('/account/json').set('Origin', ADMIN).set('Access-Control-Request-Method', 'POST');
-      expect(preflight.status).toBe(204);
-      expect(preflight.headers['access-control-allow-origin']).toBe(ADMIN);
+      await expectCorsAnswers(request(server));
     } finally {
       await app.close();
     }
