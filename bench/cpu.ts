@@ -117,8 +117,15 @@ const pinning = (() => {
  * start while another one (or a bench server) is running, unless BENCH_CPU_ALLOW_CONCURRENT=1.
  */
 function otherBenchmarks(): string[] {
+  const parentOf = (pid: number) => {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+  };
+  // This process and its ancestors (`npm run bench:cpu`'s shell names this script too) are not others.
+  const ours = new Set<number>();
+  for (let pid = process.pid; pid > 1 && !ours.has(pid); pid = parentOf(pid)) ours.add(pid);
   const found: string[] = [];
-  for (const pid of readdirSync('/proc').filter((entry) => /^\d+$/.test(entry) && Number(entry) !== process.pid)) {
+  for (const pid of readdirSync('/proc').filter((entry) => /^\d+$/.test(entry) && !ours.has(Number(entry)))) {
     try {
       const command = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ').trim();
       if (/bench\/bench\/(cpu|run|server)\.js/.test(command)) found.push(`${pid}: ${command}`);
