@@ -28,6 +28,7 @@ const { values: cli } = parseArgs({
     base: { type: 'string' },
     out: { type: 'string' },
     fresh: { type: 'string' },
+    platform: { type: 'string' },
   },
 });
 const setting = (name: keyof typeof cli, env: string, fallback: string) => String(cli[name] ?? process.env[env] ?? fallback);
@@ -37,7 +38,10 @@ const ROUNDS = Number(setting('rounds', 'BENCH_CPU_ROUNDS', '15'));
 const WARMUP = Number(setting('warmup', 'BENCH_CPU_WARMUP', '3000'));
 const CONCURRENCY = Number(setting('concurrency', 'BENCH_CPU_CONCURRENCY', '16'));
 const BASE = cli.base ?? process.env.BENCH_CPU_BASE;
-const OUT = setting('out', 'BENCH_CPU_OUT', 'cpu-latest');
+/** The HTTP platform every variant of the run serves on: `express` or `fastify`. */
+const PLATFORM = setting('platform', 'BENCH_CPU_PLATFORM', 'express');
+if (PLATFORM !== 'express' && PLATFORM !== 'fastify') throw new Error(`unknown platform ${PLATFORM}: express or fastify`);
+const OUT = setting('out', 'BENCH_CPU_OUT', PLATFORM === 'express' ? 'cpu-latest' : `cpu-latest-${PLATFORM}`);
 /** New server processes every round (1, the default) or one set for the whole run (0, quicker, biased per process). */
 const FRESH = setting('fresh', 'BENCH_CPU_FRESH', '1') !== '0';
 /** Requests on a round's fresh connections, not measured: they open the connections and wake the server up. */
@@ -86,8 +90,20 @@ function variantSpec(name: string): VariantSpec {
     if (!existsSync(server)) throw new Error(`${server} is missing: run \`npx tsc -p tsconfig.bench.json\` in ${BASE}`);
   }
   const label = `${VARIANTS[kind]}${copy ? ', another process (control)' : ''}${base ? `, base build ${baseCommit}` : ''}`;
-  return { name, kind, label, command: process.execPath, args: [server, kind] };
+  return { name, kind, label, command: process.execPath, args: [server, kind, PLATFORM] };
 }
+
+const ACTUAL = ['allowed', 'refused', 'no-origin'];
+/** What the library promises, as ratios of CPU per request (`X vs Y` ≥ goal), checked when both variants ran. */
+const TARGETS: Array<{ x: string; y: string; scenarios: string[]; goal: number | { express: number; fastify: number }; what: string }> = [
+  { x: 'C', y: 'A', scenarios: ACTUAL, goal: 0.98, what: 'actual request ≥ 0.98 × no CORS' },
+  { x: 'D', y: 'A', scenarios: ACTUAL, goal: 0.98, what: 'actual request ≥ 0.98 × no CORS' },
+  { x: 'C', y: 'B', scenarios: ACTUAL, goal: 1, what: 'actual request ≥ 1.0 × enableCors' },
+  { x: 'D', y: 'B', scenarios: ACTUAL, goal: 1, what: 'actual request ≥ 1.0 × enableCors' },
+  { x: 'C', y: 'B', scenarios: ['preflight'], goal: { express: 2, fastify: 1.2 }, what: 'preflight cheaper than enableCors' },
+  { x: 'D', y: 'B', scenarios: ['preflight'], goal: { express: 2, fastify: 1.2 }, what: 'preflight cheaper than enableCors' },
+  { x: 'E', y: 'D', scenarios: [...ACTUAL, 'preflight'], goal: 0.98, what: '10,000 origins within 2 % of the short list' },
+];
 
 const variantNames = setting('variants', 'BENCH_CPU_VARIANTS', BASE ? 'C@base,C,C2' : 'A,B,C,C2,D,E').split(',').map((name) => name.trim());
 const variants = variantNames.map(variantSpec);
@@ -128,7 +144,7 @@ function otherBenchmarks(): string[] {
   for (const pid of readdirSync('/proc').filter((entry) => /^\d+$/.test(entry) && !ours.has(Number(entry)))) {
     try {
       const command = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ').trim();
-      if (/bench\/bench\/(cpu|run|server)\.js/.test(command)) found.push(`${pid}: ${command}`);
+      if (/bench\/bench\/(cpu|run|server|soak)\.js/.test(command)) found.push(`${pid}: ${command}`);
     } catch {
       // the process ended meanwhile
     }
@@ -154,8 +170,12 @@ function startServer(spec: VariantSpec): Promise<Server> {
     let output = '';
     child.stdout!.on('data', (chunk: Buffer) => {
       output += chunk.toString();
-      const ready = /READY (\d+)( cpu-ipc)?\n/.exec(output);
-      if (ready) resolvePromise({ spec, child, port: Number(ready[1]), ipc: Boolean(ready[2]), expectedStatus: new Map() });
+      const ready = /READY (\d+)( cpu-ipc)?(?: platform=(\w+))?\n/.exec(output);
+      if (!ready) return;
+      // A server of an older build serves Express whatever it is asked, and says no platform.
+      const platform = ready[3] ?? 'express';
+      if (platform !== PLATFORM) reject(new Error(`variant ${spec.name} serves ${platform}, not ${PLATFORM}`));
+      else resolvePromise({ spec, child, port: Number(ready[1]), ipc: Boolean(ready[2]), expectedStatus: new Map() });
     });
   });
 }
@@ -456,6 +476,7 @@ async function main(): Promise<void> {
       if (copy && has(original)) pairs.push({ x: name, y: original, what: 'control' });
       if (!copy && !base && has(`${kind}@base`)) pairs.push({ x: name, y: `${kind}@base`, what: 'this build vs base' });
     }
+    if (has('E') && has('D')) pairs.push({ x: 'E', y: 'D', what: '10,000 origins vs the short list' });
     const comparisons = scenarios.flatMap((scenario) =>
       pairs.map((pair) => ({
         scenario: scenario.name,
@@ -463,6 +484,17 @@ async function main(): Promise<void> {
         ...ratio(pair.x, pair.y, scenario),
         tickMedian: ratio(pair.x, pair.y, scenario, (s) => s.tickCpuUs).median,
       })),
+    );
+
+    const targets = TARGETS.flatMap((target) =>
+      scenarios
+        .filter((scenario) => target.scenarios.includes(scenario.id) && has(target.x) && has(target.y))
+        .map((scenario) => {
+          const r = ratio(target.x, target.y, scenario);
+          const goal = typeof target.goal === 'number' ? target.goal : target.goal[PLATFORM as 'express' | 'fastify'];
+          const verdict = r.median >= goal ? (r.p25 >= goal ? 'met' : 'met at the median, p25 below') : r.p75 >= goal ? 'missed at the median, p75 above' : 'missed';
+          return { scenario: scenario.name, x: target.x, y: target.y, what: target.what, goal, ...r, verdict };
+        }),
     );
 
     const all = [...samples.values()].flat();
@@ -499,6 +531,7 @@ async function main(): Promise<void> {
       base: BASE ? { dir: resolve(BASE), commit: baseCommit } : undefined,
       machine: `${CORES} cores, ${cpus()[0]?.model ?? 'unknown CPU'}`,
       node: process.version,
+      platform: PLATFORM,
       requests: REQUESTS,
       chunk: CHUNK,
       rounds: ROUNDS,
@@ -509,12 +542,12 @@ async function main(): Promise<void> {
       loadAverage: { start: loadAtStart, end: loadAverage() },
       totalSeconds: Math.round((Date.now() - started) / 1000),
     };
-    const markdown = renderMarkdown(meta, rows, comparisons, resolution, noise);
+    const markdown = renderMarkdown(meta, rows, comparisons, targets, resolution, noise);
     console.log(`\n${markdown}`);
     const results = join(projectRoot, 'bench', 'results');
     mkdirSync(results, { recursive: true });
     const perRound = Object.fromEntries(samples);
-    writeFileSync(join(results, `${OUT}.json`), `${JSON.stringify({ meta, rows, comparisons, resolution, noise, samples: perRound }, null, 2)}\n`);
+    writeFileSync(join(results, `${OUT}.json`), `${JSON.stringify({ meta, rows, comparisons, targets, resolution, noise, samples: perRound }, null, 2)}\n`);
     writeFileSync(join(results, `${OUT}.md`), markdown);
   } finally {
     await stopAll(live);
@@ -529,12 +562,13 @@ function renderMarkdown(
   meta: Record<string, any>,
   rows: Array<Record<string, any>>,
   comparisons: Array<Ratio & { scenario: string; x: string; y: string; what: string }>,
+  targets: Array<Ratio & { scenario: string; x: string; y: string; what: string; goal: number; verdict: string }>,
   resolution: Record<string, any>,
   noise: Record<string, any> | undefined,
 ): string {
   const lines = [
     `CPU time per request, run of ${String(meta.date).slice(0, 10)} at commit \`${meta.commit}\`` +
-      `${meta.base ? `, base \`${meta.base.commit}\` (${meta.base.dir})` : ''}, on ${meta.machine}, Node ${meta.node}: ` +
+      `${meta.base ? `, base \`${meta.base.commit}\` (${meta.base.dir})` : ''}, on ${meta.machine}, Node ${meta.node}, platform ${meta.platform}: ` +
       `${meta.rounds} rounds × ${meta.requests} requests per variant and scenario, in turns of ${meta.chunk}; ${meta.concurrency} in flight; ` +
       `${meta.freshProcessesEachRound ? 'new server processes each round, ' : 'the same server processes all along, '}${meta.warmup} warm-up requests per process and scenario; ${meta.pinning}; whole run ${meta.totalSeconds} s.`,
     '',
@@ -562,6 +596,16 @@ function renderMarkdown(
       ...comparisons.map(
         (c) => `| ${c.scenario} | ${c.x} vs ${c.y} | ${c.what} | ${c.median.toFixed(3)} | ${c.p25.toFixed(3)}–${c.p75.toFixed(3)} | ${signedPercent(1 / c.median - 1)} |`,
       ),
+      '',
+    );
+  }
+  if (targets.length) {
+    lines.push(
+      'Targets (ratios of CPU per request, higher = cheaper). Met when the median reaches the goal; the verdict says where the middle half of the rounds lies.',
+      '',
+      '| scenario | X vs Y | target | goal | ratio | p25–p75 | verdict |',
+      '| --- | --- | --- | ---: | ---: | ---: | --- |',
+      ...targets.map((t) => `| ${t.scenario} | ${t.x} vs ${t.y} | ${t.what} | ≥ ${t.goal} | ${t.median.toFixed(3)} | ${t.p25.toFixed(3)}–${t.p75.toFixed(3)} | ${t.verdict} |`),
       '',
     );
   }

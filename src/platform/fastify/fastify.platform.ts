@@ -14,6 +14,7 @@ interface FastifyReplyLike {
   header(name: string, value: string): FastifyReplyLike;
   getHeader(name: string): string | number | string[] | undefined;
   send(payload?: string): FastifyReplyLike;
+  hijack(): FastifyReplyLike;
 }
 
 /** The parts of the Fastify instance the platform uses. */
@@ -130,22 +131,35 @@ export class FastifyPlatform implements HttpPlatform {
     for (const name of ACTUAL_RESPONSE_HEADERS) reply.raw.removeHeader(name);
   }
 
+  /**
+   * A preflight that the library answers is written to the Node response, the reply hijacked: nothing
+   * after the first hook runs for it (as on Express, where it is answered before Express), and it
+   * skips Fastify's serialisation and `onSend` hooks, which have nothing to do for an empty answer.
+   * Fastify still runs the `onResponse` hooks.
+   */
   answerPreflight(reply: FastifyReplyLike, decision: PreflightDecision, proceed: (() => void) | undefined): void {
-    if (!decision.allowed) {
-      if (decision.vary !== undefined) reply.header('Vary', decision.vary);
-      reply.code(REFUSED_PREFLIGHT_STATUS).header('Content-Type', 'text/plain; charset=utf-8').send(refusalBody(decision));
-      return;
-    }
-    if (proceed !== undefined) {
+    if (proceed !== undefined && decision.allowed) {
       // The app's own OPTIONS handler answers: the headers go where its headers cannot replace them.
       for (const [name, value] of decision.headers) reply.raw.setHeader(name, value);
       keepVary(reply.raw, decision.vary);
       proceed();
       return;
     }
-    reply.header('Vary', decision.vary);
-    for (const [name, value] of decision.headers) reply.header(name, value);
-    reply.code(decision.status).send();
+    reply.hijack();
+    const response = reply.raw;
+    if (decision.vary !== undefined) response.setHeader('Vary', decision.vary);
+    if (!decision.allowed) {
+      const body = refusalBody(decision);
+      response.statusCode = REFUSED_PREFLIGHT_STATUS;
+      response.setHeader('Content-Type', 'text/plain; charset=utf-8');
+      response.setHeader('Content-Length', Buffer.byteLength(body));
+      response.end(body);
+      return;
+    }
+    for (const [name, value] of decision.headers) response.setHeader(name, value);
+    response.statusCode = decision.status;
+    response.setHeader('Content-Length', '0');
+    response.end();
   }
 
   /**
