@@ -113,6 +113,14 @@ describe.each(PLATFORMS)('path policies: endpoints no controller owns (%s)', (pl
       expect(refused.headers['access-control-allow-origin']).toBeUndefined();
     });
 
+    it('gives a 404 on its path (POST: the raw route serves GET only) the path policy, so the 404 is readable', async () => {
+      const response = await running.http.post('/health').set('Origin', MONITOR);
+      expect(response.status).toBe(404);
+      expect(response.headers['access-control-allow-origin']).toBe(MONITOR);
+      const global = await running.http.post('/health').set('Origin', SPA);
+      expect(global.headers['access-control-allow-origin']).toBeUndefined();
+    });
+
     it('logs a refusal with the path policy as the policy that decided', async () => {
       const before = logger.cors('warn').length;
       await running.http.get('/health').set('Origin', EVIL);
