@@ -1,5 +1,9 @@
 import { Controller, Get, Module, Post, type Type } from '@nestjs/common';
 import { ConfigModule, ConfigService } from '@nestjs/config';
+import { NestFactory } from '@nestjs/core';
+import { ExpressAdapter, type NestExpressApplication } from '@nestjs/platform-express';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import express from 'express';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import request from 'supertest';
 import { Cors, CorsModule, getCorsPolicyReport, type CorsModuleOptions, type CorsPathPolicy } from '../../src/index.js';
@@ -251,6 +255,44 @@ describe.each(PLATFORMS)('path policies: order and matching (%s)', (platform) =>
   ])('%s', async (_case, path, origin, expected) => {
     const response = await running.http.get(path).set('Origin', origin);
     expect(response.headers['access-control-allow-origin']).toBe(expected);
+  });
+});
+
+describe.each(PLATFORMS)("path policies read letter case and trailing slashes as the platform's router is configured to (%s)", (platform) => {
+  /** Express's `case sensitive routing` and `strict routing`; Fastify's `caseSensitive` and `ignoreTrailingSlash`. */
+  async function start(exact: boolean): Promise<RunningApp> {
+    const module = appModule({ origin: SPA, paths: [{ path: '/health', policy: { origin: MONITOR } }] }, []);
+    let app: AnyApp;
+    if (platform === 'fastify') {
+      const { FastifyAdapter } = await import('@nestjs/platform-fastify');
+      const adapter = new FastifyAdapter({ routerOptions: { caseSensitive: exact, ignoreTrailingSlash: !exact } } as never);
+      app = await NestFactory.create<NestFastifyApplication>(module, adapter, { logger: false });
+    } else {
+      const instance = express();
+      instance.set('case sensitive routing', exact);
+      instance.set('strict routing', exact);
+      app = await NestFactory.create<NestExpressApplication>(module, new ExpressAdapter(instance), { logger: false });
+    }
+    await app.listen(0, '127.0.0.1');
+    const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
+    return { app, platform, url, port: Number(new URL(url).port), http: request(url), close: () => app.close() };
+  }
+
+  it.each([
+    ['lenient', false, MONITOR],
+    ['exact', true, undefined],
+  ])('%s routing: /HEALTH/ is /health for the pattern only where the router says so', async (_case, exact, expected) => {
+    const running = await start(exact);
+    try {
+      for (const path of ['/HEALTH', '/health/']) {
+        const response = await running.http.get(path).set('Origin', MONITOR);
+        expect(response.status).toBe(404);
+        expect(response.headers['access-control-allow-origin']).toBe(expected);
+      }
+      expect((await running.http.get('/health').set('Origin', MONITOR)).headers['access-control-allow-origin']).toBe(MONITOR);
+    } finally {
+      await running.close();
+    }
   });
 });
 
