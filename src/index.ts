@@ -7,6 +7,7 @@ export type {
   CorsOptionsFactory,
   CorsOriginFunction,
   CorsOriginOption,
+  CorsPathPolicy,
   CorsPolicyOptions,
 } from './cors-options.interface.js';
 export type { CorsRoutePolicyReport } from './core/report.js';

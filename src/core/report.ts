@@ -1,11 +1,18 @@
 import type { CompiledPolicy } from './compile.js';
+import { PATH_POLICY } from './path-policies.js';
 import type { CorsPolicyField } from './policy-options.js';
 
-/** The policy one route resolved to, as plain data: what it allows and where each field came from. */
+/**
+ * The policy one route (or one path policy) resolved to, as plain data: what it allows and where each
+ * field came from.
+ */
 export interface CorsRoutePolicyReport {
   readonly method: string;
   readonly path: string;
-  /** `ReportsController.create`. */
+  /**
+   * `ReportsController.create`; for an entry of the module's `paths`, `path policy '/graphql'` (its
+   * method is `ALL`, and it comes after every route).
+   */
   readonly handler: string;
   readonly enabled: boolean;
   /** `['*']`, exact origins, `scheme://*.domain` patterns, RegExps as `/…/`, or `['function']`. */
@@ -46,7 +53,10 @@ export function reportPolicy(route: { method: string; path: string; handler: str
 /** One log line: `GET /api/reports (ReportsController.list): origin [https://a.com] from global, …`. */
 export function formatReport(report: CorsRoutePolicyReport): string {
   const where = `${report.method} ${report.path} (${report.handler})`;
-  if (!report.enabled) return `${where}: CORS disabled (${report.sources.origin === 'default' ? 'default' : 'by @Cors(false)'})`;
+  if (!report.enabled) {
+    const by = report.handler.startsWith(PATH_POLICY) ? 'by policy: false' : report.sources.origin === 'default' ? 'default' : 'by @Cors(false)';
+    return `${where}: CORS disabled (${by})`;
+  }
   const field = (name: CorsPolicyField, value: unknown) => `${name} ${Array.isArray(value) ? `[${value.join(', ')}]` : String(value)} from ${report.sources[name]}`;
   return `${where}: ${[
     field('origin', report.origin),

@@ -6,8 +6,9 @@ import type { CorsModuleOptions } from '../cors-options.interface.js';
 import { describeValue } from '../core/errors.js';
 import { compilePolicy, intersectPolicies, type CompiledPolicy, type PolicyHooks } from '../core/compile.js';
 import { mergePolicies, type PolicyLayer } from '../core/merge.js';
+import { readPathPolicies } from '../core/path-policies.js';
 import type { CorsPolicyOptions } from '../core/policy-options.js';
-import type { NestRoute, NestRoutes } from '../platform/http-platform.js';
+import type { NestRoute, NestRoutes, PathPolicy } from '../platform/http-platform.js';
 import { HOST_METADATA, VERSION_METADATA, routeDefinitionsOf, type RouteDefinition } from './nest-internals.js';
 import { RefusalLog } from './refusal-log.js';
 
@@ -25,6 +26,7 @@ interface RouteMark {
 @Injectable()
 export class CorsPolicyRegistry implements NestRoutes {
   globalPolicy!: CompiledPolicy;
+  pathPolicies: readonly PathPolicy[] = [];
   readonly log: RefusalLog;
   private readonly marks: RouteMark[] = [];
   private readonly routesByController = new Map<Type, Map<string, NestRoute>>();
@@ -46,6 +48,12 @@ export class CorsPolicyRegistry implements NestRoutes {
 
   compile(config: ApplicationConfig): void {
     this.globalPolicy = compilePolicy(mergePolicies([this.globalLayer()]), this.hooks);
+    // Merged over the global policy as a controller's @Cors() is; the platform's router reads the patterns.
+    this.pathPolicies = readPathPolicies(this.options?.paths).map(({ path, source, policy }) => ({
+      path,
+      source,
+      policy: compilePolicy(mergePolicies([this.globalLayer(), { source, policy }]), this.hooks),
+    }));
     const versioning = config.getVersioning();
     const byController = new Map<Type, CompiledPolicy>();
     for (const { controller, definition } of this.marks) {

@@ -71,7 +71,11 @@ export class CorsBinding implements OnModuleInit {
     platform.refuseLateForeignCors?.(refusal);
     const flow = new CorsRequestFlow(platform, this.registry.log);
     const resolver = platform.resolver(this.registry, flow.reached);
-    this.reports = resolver.routes().map(({ method, path, route }) => reportPolicy({ method, path, handler: route.name }, route.policy));
+    this.reports = [
+      ...resolver.routes().map(({ method, path, route }) => reportPolicy({ method, path, handler: route.name }, route.policy)),
+      // After the routes, as they apply only where no route serves; for every method.
+      ...this.registry.pathPolicies.map(({ path, source, policy }) => reportPolicy({ method: 'ALL', path, handler: source }, policy)),
+    ];
     if (isLogLevelEnabled('debug')) {
       const logger = new Logger('CorsPolicy');
       for (const report of this.reports) logger.debug(formatReport(report));
@@ -80,7 +84,7 @@ export class CorsBinding implements OnModuleInit {
     this.flow = flow;
   }
 
-  /** The policy every route resolved to, in the router's order. */
+  /** The policy every route resolved to, in the router's order, then each path policy. */
   report(): CorsRoutePolicyReport[] {
     return [...this.reports];
   }

@@ -32,9 +32,22 @@ export interface NestRoute {
   readonly filteredVersion: unknown;
 }
 
+/**
+ * A policy for requests to `path` that no controller route serves (the `paths` option), compiled and
+ * merged over the global policy; its pattern is the platform router's to read.
+ */
+export interface PathPolicy {
+  readonly path: string;
+  /** `path policy '/graphql'`. */
+  readonly source: string;
+  readonly policy: CompiledPolicy;
+}
+
 /** What the Nest side tells a platform about the app's routes. */
 export interface NestRoutes {
   readonly globalPolicy: CompiledPolicy;
+  /** Where a request reaches no Nest handler: the first of these whose pattern matches, else the global policy. */
+  readonly pathPolicies: readonly PathPolicy[];
   /**
    * The Nest route registered with this router handler, found through the metadata Nest copies from a
    * controller method onto the handler it registers; `undefined` for a handler Nest did not register.
@@ -49,7 +62,10 @@ export const UNROUTED_METHOD = Symbol('unrouted method');
 
 /** The router's answer: which policy a request, or the actual request a preflight announces, gets. */
 export interface RouteResolver {
-  /** The policy of the handler the request will reach; the global policy when it reaches none. */
+  /**
+   * The policy of the handler the request will reach; when it reaches none, the path policy whose
+   * pattern matches, else the global policy.
+   */
   actual(request: PlatformRequest): CompiledPolicy;
   /** The policy an actual `requestedMethod` request on the preflight's path would get. */
   preflight(requestedMethod: string, request: PlatformRequest): CompiledPolicy | typeof UNROUTED_METHOD;

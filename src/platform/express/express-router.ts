@@ -3,7 +3,9 @@ import type { ApplicationConfig } from '@nestjs/core';
 import { METHODS, type IncomingMessage } from 'node:http';
 import type { CompiledPolicy } from '../../core/compile.js';
 import { hostFilter, versionFilter } from '../../nest/nest-internals.js';
+import type { ShadowedRoute } from '../../core/path-policies.js';
 import { UNROUTED_METHOD, type NestRoute, type NestRoutes, type RouteReached, type RouteResolver } from '../http-platform.js';
+import { PathPolicies, type PathMatcher } from '../path-policies.js';
 
 /** The parts of Express's router (the `router` package, v2) the resolver reads. */
 interface RouterLayer {
@@ -41,8 +43,16 @@ interface Step {
 /** The handlers a method and path can reach, in the router's order, up to the first one without a filter. */
 interface Resolution {
   readonly steps: readonly Step[];
-  /** The policy when the first step has no filter: what almost every request gets, looked up once. */
+  /**
+   * The policy when there is no step or the first one has no filter: what almost every request gets,
+   * looked up once.
+   */
   readonly fixed: CompiledPolicy | undefined;
+  /**
+   * The policy where the request reaches no Nest handler: the matching path policy, else the global
+   * policy. Looked up only when the first step is not an unfiltered Nest handler, which never needs it.
+   */
+  readonly fallback: CompiledPolicy;
 }
 
 const RAW_HANDLER: Step = { route: undefined, host: undefined, version: undefined };
@@ -68,6 +78,7 @@ export class ExpressRouteResolver implements RouteResolver {
   private cachedStackLength = -1;
   private readonly steps = new WeakMap<InnerLayer, Step>();
   private readonly namedMethods: Set<string>;
+  private readonly paths: PathPolicies;
 
   constructor(
     private readonly stack: RouterLayer[],
@@ -79,6 +90,8 @@ export class ExpressRouteResolver implements RouteResolver {
     private readonly notFoundHandlers: ReadonlySet<Function>,
     /** The prototype Express gives its requests, whose getters (`hostname`) Nest's filters read. */
     private readonly requestPrototype: object,
+    /** Compiles a path policy's pattern as Express compiles a route's path. */
+    pathMatcher: (pattern: string) => PathMatcher,
   ) {
     this.namedMethods = new Set(['HEAD']);
     for (const layer of stack) {
@@ -86,6 +99,8 @@ export class ExpressRouteResolver implements RouteResolver {
       for (const method of Object.keys(layer.route.methods)) this.namedMethods.add(method.toUpperCase());
       for (const inner of layer.route.stack) this.stepOf(inner);
     }
+    this.paths = new PathPolicies(nest.pathPolicies, nest.globalPolicy, 'express', pathMatcher);
+    this.paths.refuseShadowing(() => this.routes(), (pattern) => this.routeCovering(pattern));
   }
 
   pathOf(request: IncomingMessage): string {
@@ -99,10 +114,10 @@ export class ExpressRouteResolver implements RouteResolver {
     if (resolution.fixed !== undefined) return resolution.fixed;
     for (const step of resolution.steps) {
       if ((step.host === undefined || step.host(request)) && (step.version === undefined || step.version(request))) {
-        return step.route?.policy ?? this.nest.globalPolicy;
+        return step.route?.policy ?? resolution.fallback;
       }
     }
-    return this.nest.globalPolicy;
+    return resolution.fallback;
   }
 
   /**
@@ -116,16 +131,17 @@ export class ExpressRouteResolver implements RouteResolver {
     if (path === undefined) return this.nest.globalPolicy;
     const candidates: CompiledPolicy[] = [];
     let unconditional = false;
-    for (const step of this.resolve(requestedMethod, path).steps) {
+    const resolution = this.resolve(requestedMethod, path);
+    for (const step of resolution.steps) {
       if (step.host !== undefined && !step.host(request)) continue;
-      candidates.push(step.route?.policy ?? this.nest.globalPolicy);
+      candidates.push(step.route?.policy ?? resolution.fallback);
       if (step.version === undefined) {
         unconditional = true;
         break;
       }
     }
-    if (candidates.length === 0) return this.hasRouteFor(path, request) ? UNROUTED_METHOD : this.nest.globalPolicy;
-    if (!unconditional) candidates.push(this.nest.globalPolicy);
+    if (candidates.length === 0) return this.hasRouteFor(path, request) ? UNROUTED_METHOD : resolution.fallback;
+    if (!unconditional) candidates.push(resolution.fallback);
     return candidates.length === 1 ? candidates[0] : this.nest.intersect(candidates);
   }
 
@@ -174,8 +190,11 @@ export class ExpressRouteResolver implements RouteResolver {
     const steps: Step[] = [];
     const done = (): Resolution => {
       const first = steps[0];
-      const fixed = first !== undefined && first.host === undefined && first.version === undefined ? (first.route?.policy ?? this.nest.globalPolicy) : undefined;
-      return { steps, fixed };
+      const unfiltered = first !== undefined && first.host === undefined && first.version === undefined;
+      // A Nest handler answers: path policies are not asked (nor is their matcher run).
+      if (unfiltered && first.route !== undefined) return { steps, fixed: first.route.policy, fallback: this.nest.globalPolicy };
+      const fallback = this.paths.none ? this.nest.globalPolicy : this.paths.policyOf(path);
+      return { steps, fixed: first === undefined || unfiltered ? fallback : undefined, fallback };
     };
     for (const layer of this.stack) {
       const matched = this.matches(layer, path);
@@ -193,6 +212,18 @@ export class ExpressRouteResolver implements RouteResolver {
       }
     }
     return done();
+  }
+
+  /** The first Nest route whose own path matches `pattern` read as a request path, for any method. */
+  private routeCovering(pattern: string): ShadowedRoute | undefined {
+    for (const layer of this.stack) {
+      if (!layer.route || !this.matches(layer, pattern)) continue;
+      for (const inner of layer.route.stack) {
+        const route = this.stepOf(inner).route;
+        if (route !== undefined) return { method: inner.method?.toUpperCase() ?? 'ALL', path: String(layer.route.path), handler: route.name };
+      }
+    }
+    return undefined;
   }
 
   /** Whether any route serves the path, for any method, on this host. */
@@ -277,4 +308,26 @@ export class ExpressRouteResolver implements RouteResolver {
 function dispatchMethodOf(route: ExpressRoute, method: string): string {
   const lower = method.toLowerCase();
   return lower === 'head' && !route.methods.head ? 'get' : lower;
+}
+
+/**
+ * A path policy's pattern compiled by Express's own router as `app.get(pattern)` would compile it: a
+ * router over the app's (its `caseSensitive` and `strict` settings) with a stack of its own, so
+ * nothing is added to the app. Throws path-to-regexp's error for a pattern Express refuses.
+ */
+export function expressPathMatcher(router: object): (pattern: string) => PathMatcher {
+  return (pattern) => {
+    const scratch = Object.create(router) as { stack: RouterLayer[]; route(path: string): unknown };
+    scratch.stack = [];
+    scratch.route(pattern);
+    const layer = scratch.stack[0];
+    return (path) => {
+      try {
+        return Boolean(layer.match(path));
+      } catch {
+        // A malformed percent-escape in a parameter: Express answers 400 there without running anything.
+        return false;
+      }
+    };
+  };
 }

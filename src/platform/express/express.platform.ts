@@ -4,7 +4,7 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { ACTUAL_RESPONSE_HEADERS, refusalBody, REFUSED_PREFLIGHT_STATUS, type ActualDecision, type PreflightDecision } from '../../core/protocol.js';
 import { mergeVary } from '../../core/vary.js';
 import type { HttpPlatform, NestRoutes, PlatformRequest, RequestHook, RouteReached, RouteResolver } from '../http-platform.js';
-import { ExpressRouteResolver } from './express-router.js';
+import { expressPathMatcher, ExpressRouteResolver } from './express-router.js';
 
 type RequestListener = (request: IncomingMessage, response: ServerResponse) => void;
 
@@ -67,7 +67,17 @@ export class ExpressPlatform implements HttpPlatform {
   resolver(routes: NestRoutes, reached: RouteReached): RouteResolver {
     const stack = this.app.router?.stack;
     if (!stack) throw new Error('nestjs-cors-policy: cannot find the Express router stack.');
-    return new ExpressRouteResolver(stack as never, routes, this.adapter, this.config, reached, expressPathGetter(this.app), this.notFoundHandlers(), this.app.request);
+    return new ExpressRouteResolver(
+      stack as never,
+      routes,
+      this.adapter,
+      this.config,
+      reached,
+      expressPathGetter(this.app),
+      this.notFoundHandlers(),
+      this.app.request,
+      expressPathMatcher(this.app.router!),
+    );
   }
 
   /**

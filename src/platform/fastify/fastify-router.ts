@@ -1,8 +1,10 @@
 import type { HttpServer } from '@nestjs/common';
 import type { IncomingMessage } from 'node:http';
 import type { CompiledPolicy } from '../../core/compile.js';
+import type { ShadowedRoute } from '../../core/path-policies.js';
 import { hostFilter } from '../../nest/nest-internals.js';
 import { UNROUTED_METHOD, type NestRoute, type NestRoutes, type PlatformRequest, type RouteResolver } from '../http-platform.js';
+import { PathPolicies, type PathMatcher } from '../path-policies.js';
 
 /** The parts of a Fastify request the resolver reads. */
 export interface FastifyRequestLike extends PlatformRequest {
@@ -77,6 +79,7 @@ export class FastifyRouteResolver implements RouteResolver {
    * start with `/` (`*users`, which find-my-way routes as `/users`) to the 404 handler.
    */
   private readonly routable: (url: string) => boolean;
+  private readonly paths: PathPolicies;
 
   constructor(
     private readonly router: FindMyWay,
@@ -84,6 +87,8 @@ export class FastifyRouteResolver implements RouteResolver {
     private readonly nest: NestRoutes,
     adapter: HttpServer & { isRoutableRequestTarget?(url: string): boolean },
     versions: ReadonlySet<unknown>,
+    /** Compiles a path policy's pattern as Fastify's router compiles a route's path. */
+    pathMatcher: (pattern: string) => PathMatcher,
   ) {
     this.versions = [...versions];
     this.routable = adapter.isRoutableRequestTarget?.bind(adapter) ?? (() => true);
@@ -97,6 +102,19 @@ export class FastifyRouteResolver implements RouteResolver {
       };
     }
     this.methods = [...methods];
+    this.paths = new PathPolicies(nest.pathPolicies, nest.globalPolicy, 'fastify', pathMatcher);
+    this.paths.refuseShadowing(() => this.routes(), (pattern) => this.routeCovering(pattern));
+  }
+
+  /**
+   * The policy of a request that reaches no Nest handler (a route added with Fastify itself, a 404):
+   * the path policy whose pattern matches the request target, as find-my-way reads it, else the global
+   * policy.
+   */
+  policyWithoutRoute(request: FastifyRequestLike): CompiledPolicy {
+    if (this.paths.none) return this.nest.globalPolicy;
+    const url = request.raw.url ?? '/';
+    return this.routable(url) ? this.paths.policyOf(url) : this.nest.globalPolicy;
   }
 
   pathOf(request: FastifyRequestLike): string {
@@ -107,9 +125,9 @@ export class FastifyRouteResolver implements RouteResolver {
 
   actual(request: FastifyRequestLike): CompiledPolicy {
     const registration = request.routeOptions.config?.[REGISTRATION] as Registration | undefined;
-    if (registration === undefined) return this.nest.globalPolicy;
+    if (registration === undefined) return this.policyWithoutRoute(request);
     const policy = this.policyOf(registration, request, request);
-    return policy === NOT_FOUND ? this.nest.globalPolicy : policy;
+    return policy === NOT_FOUND ? this.policyWithoutRoute(request) : policy;
   }
 
   /**
@@ -128,8 +146,11 @@ export class FastifyRouteResolver implements RouteResolver {
       if (policy === NOT_FOUND) notFound = true;
       else if (!candidates.includes(policy)) candidates.push(policy);
     }
-    if (candidates.length === 0) return this.hasRouteFor(request) ? UNROUTED_METHOD : this.nest.globalPolicy;
-    if (notFound && !candidates.includes(this.nest.globalPolicy)) candidates.push(this.nest.globalPolicy);
+    if (candidates.length === 0) return this.hasRouteFor(request) ? UNROUTED_METHOD : this.policyWithoutRoute(request);
+    if (notFound) {
+      const fallback = this.policyWithoutRoute(request);
+      if (!candidates.includes(fallback)) candidates.push(fallback);
+    }
     return candidates.length === 1 ? candidates[0] : this.nest.intersect(candidates);
   }
 
@@ -155,11 +176,29 @@ export class FastifyRouteResolver implements RouteResolver {
     request: FastifyRequestLike,
   ): CompiledPolicy | typeof NOT_FOUND {
     const step = registration.step;
-    if (step === undefined || step.route === undefined) return this.nest.globalPolicy;
+    if (step === undefined || step.route === undefined) return this.policyWithoutRoute(request);
     // An empty parameter, or one find-my-way reads otherwise than path-to-regexp: the adapter answers 404.
     if (registration.passesParamChecks !== undefined && !registration.passesParamChecks(matched)) return NOT_FOUND;
     if (step.host !== undefined && !step.host(request)) return NOT_FOUND;
     return step.route.policy;
+  }
+
+  /** The first Nest route that find-my-way finds for `pattern` read as a request target, for any method and version. */
+  private routeCovering(pattern: string): ShadowedRoute | undefined {
+    const constraints = [undefined, ...this.versions.map((version) => ({ version }))];
+    for (const method of this.methods) {
+      for (const constraint of constraints) {
+        let registration: Registration | undefined;
+        try {
+          registration = this.router.find(method, pattern, constraint)?.store as Registration | undefined;
+        } catch {
+          continue; // a pattern that is no request target the router can read: no route serves it
+        }
+        const route = registration?.step?.route;
+        if (route !== undefined) return { method: [registration!.method].flat().length > 1 ? 'ALL' : method, path: registration!.url, handler: route.name };
+      }
+    }
+    return undefined;
   }
 
   /** Whether any route serves the preflight's path, for any method, on this host. */

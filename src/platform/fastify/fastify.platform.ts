@@ -5,6 +5,7 @@ import type { ServerResponse } from 'node:http';
 import { ACTUAL_RESPONSE_HEADERS, refusalBody, REFUSED_PREFLIGHT_STATUS, type ActualDecision, type PreflightDecision } from '../../core/protocol.js';
 import { mergeVary } from '../../core/vary.js';
 import type { HttpPlatform, NestRoutes, RequestHook, RouteReached, RouteResolver } from '../http-platform.js';
+import type { PathMatcher } from '../path-policies.js';
 import { FastifyRouteResolver, REGISTRATION, type FastifyRequestLike, type FindMyWay, type Registration } from './fastify-router.js';
 
 /** The parts of a `FastifyReply` the platform writes with. */
@@ -116,8 +117,20 @@ export class FastifyPlatform implements HttpPlatform {
   }
 
   resolver(routes: NestRoutes, reached: RouteReached): RouteResolver {
-    this.reachNotFound(routes, reached);
-    return new FastifyRouteResolver(this.router, this.registrations, routes, this.adapter, this.versions);
+    const resolver = new FastifyRouteResolver(this.router, this.registrations, routes, this.adapter, this.versions, (pattern) => this.pathMatcher(pattern));
+    this.reachNotFound(resolver, reached);
+    return resolver;
+  }
+
+  /**
+   * A path policy's pattern compiled by find-my-way as Fastify compiles a route's path, with Fastify's
+   * router options (case sensitivity, trailing slashes, duplicate slashes): a router of its own holds
+   * it. Throws find-my-way's error for a pattern Fastify refuses.
+   */
+  private pathMatcher(pattern: string): PathMatcher {
+    const router = this.createRouter();
+    router.on('GET', pattern, {}, noop, pattern);
+    return (url) => router.find('GET', url) !== null;
   }
 
   writeActual(reply: FastifyReplyLike, decision: ActualDecision, origin: string | undefined): void {
@@ -222,14 +235,15 @@ export class FastifyPlatform implements HttpPlatform {
   /**
    * Every 404 goes through the handler Nest gives `setNotFoundHandler()` (registered after
    * `onModuleInit`), the requests Fastify did not route and those Nest sends there from a route
-   * (`reply.callNotFound()`): all get the global policy.
+   * (`reply.callNotFound()`): all get the policy of a request without a route (a path policy, or the
+   * global policy).
    */
-  private reachNotFound(routes: NestRoutes, reached: RouteReached): void {
+  private reachNotFound(resolver: FastifyRouteResolver, reached: RouteReached): void {
     const setNotFoundHandler = this.adapter.setNotFoundHandler;
     if (setNotFoundHandler === undefined) return;
     this.adapter.setNotFoundHandler = function reachGlobalPolicy(this: unknown, handler: Function, ...rest: unknown[]) {
       const notFound = function corsPolicyNotFound(this: unknown, request: FastifyRequestLike, reply: object) {
-        const pending = reached(request, reply, routes.globalPolicy);
+        const pending = reached(request, reply, resolver.policyWithoutRoute(request));
         if (pending === undefined) return handler.call(this, request, reply);
         return pending.then(() => handler.call(this, request, reply));
       };
