@@ -113,6 +113,7 @@ function request(): Buffer {
 
 const HEADER_END = Buffer.from('\r\n\r\n');
 const LAST_CHUNK = Buffer.from('0\r\n\r\n');
+const CONNECTION_CLOSE = /\r\nconnection: *close/i;
 
 /** Where one response ends in `data`, or -1 while it is incomplete. */
 function responseEnd(data: Buffer, method: string): number {
@@ -160,9 +161,12 @@ function drive(port: number, count: number, statuses: Map<number, number>): Prom
         pending = pending.length ? Buffer.concat([pending, chunk]) : chunk;
         const end = responseEnd(pending, method);
         if (end < 0) return;
+        const closing = CONNECTION_CLOSE.test(pending.toString('latin1', 0, pending.indexOf(HEADER_END)));
         answer(Number(pending.toString('latin1', 9, 12)));
         pending = pending.subarray(end);
-        next();
+        // The server closes this connection after the response (`Connection: close`): go on on a new one.
+        if (closing) socket.end();
+        else next();
       });
       socket.on('error', () => {});
       socket.on('close', () => {
