@@ -3,9 +3,11 @@ import type { CorsPolicyField } from './policy-options.js';
 
 /** The policy one route resolved to, as plain data: what it allows and where each field came from. */
 export interface CorsRoutePolicyReport {
+  /** `GET`, …; `WEBSOCKET` for a WebSocket gateway, whose handshake the policy checks. */
   readonly method: string;
+  /** The route's full path; a gateway's server path, `:4001/socket.io` on a port of its own. */
   readonly path: string;
-  /** `ReportsController.create`. */
+  /** `ReportsController.create`; a gateway's class name. */
   readonly handler: string;
   readonly enabled: boolean;
   /** `['*']`, exact origins, `scheme://*.domain` patterns, RegExps as `/…/`, or `['function']`. */
