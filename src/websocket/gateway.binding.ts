@@ -82,8 +82,9 @@ export class GatewayBinding {
     const path = options?.path;
     const gateways = this.gateways.filter((gateway) => gateway.port === port && gateway.options.path === path);
     for (const gateway of gateways) refuseMisplacedCors(gateway);
-    if (options?.cors !== undefined) {
-      const names = gateways.map((gateway) => gateway.type.name).join(', ') || `the WebSocket server on port ${port}`;
+    const ownCors = gateways.filter((gateway) => gateway.options.cors !== undefined);
+    if (options?.cors !== undefined || ownCors.length > 0) {
+      const names = (ownCors.length > 0 ? ownCors : gateways).map((gateway) => gateway.type.name).join(', ') || `the WebSocket server on port ${port}`;
       throw new CorsSetupError(
         `${names}: @WebSocketGateway({ cors }) is used beside CorsModule: socket.io would answer the long-polling transport with a policy of its own, ` +
           'and no cors option checks the WebSocket transport, which browsers open from any site. Remove the cors option: ' +
