@@ -48,7 +48,10 @@ export function reportPolicy(route: { method: string; path: string; handler: str
 /** One log line: `GET /api/reports (ReportsController.list): origin [https://a.com] from global, …`. */
 export function formatReport(report: CorsRoutePolicyReport): string {
   const where = `${report.method} ${report.path} (${report.handler})`;
-  if (!report.enabled) return `${where}: CORS disabled (${report.sources.origin === 'default' ? 'default' : 'by @Cors(false)'})`;
+  const by = report.sources.origin === 'default' ? 'default' : 'by @Cors(false)';
+  // For a WebSocket, disabled is closed: no browser would stop a cross-origin connection, so the server refuses it.
+  if (!report.enabled && report.method === 'WEBSOCKET') return `${where}: CORS disabled, every cross-origin connection refused (${by})`;
+  if (!report.enabled) return `${where}: CORS disabled (${by})`;
   const field = (name: CorsPolicyField, value: unknown) => `${name} ${Array.isArray(value) ? `[${value.join(', ')}]` : String(value)} from ${report.sources[name]}`;
   return `${where}: ${[
     field('origin', report.origin),

@@ -63,6 +63,7 @@ describe.each(PLATFORMS)('socket.io gateways check the handshake origin (%s)', (
   let url: string;
   let adminUrl: string;
   let logger: CaptureLogger;
+  let startupLines: string[];
 
   beforeAll(async () => {
     const adminPort = await freePort();
@@ -76,6 +77,7 @@ describe.each(PLATFORMS)('socket.io gateways check the handshake origin (%s)', (
     WebSocketGateway({ path: '/closed' })(Closed);
     Cors(false)(Closed);
     ({ app, url, logger } = await startWith([Chat, Rooms, Admin, Closed], platform));
+    startupLines = logger.cors('debug');
     adminUrl = `http://127.0.0.1:${adminPort}`;
   });
   afterAll(() => app.close());
@@ -184,6 +186,12 @@ describe.each(PLATFORMS)('socket.io gateways check the handshake origin (%s)', (
     );
     expect(gateways).toHaveLength(4);
     expect(gateways.find((entry) => entry.handler === 'RoomsGateway')!.sources).toMatchObject({ origin: 'RoomsGateway', credentials: 'global' });
+  });
+
+  it('logs every gateway\'s policy at start-up at debug level', () => {
+    const lines = startupLines;
+    expect(lines).toContain('WEBSOCKET /closed (ClosedGateway): CORS disabled, every cross-origin connection refused (by @Cors(false))');
+    expect(lines).toContainEqual(expect.stringMatching(/^WEBSOCKET \/rooms \(RoomsGateway\): origin \[https:\/\/chat\.example\.com\] from RoomsGateway, credentials true from global, /));
   });
 });
 
