@@ -1,6 +1,9 @@
 import type { CompiledPolicy } from './compile.js';
 import type { CorsPolicyField } from './policy-options.js';
 
+/** The report's method for a WebSocket gateway: its handshake is a GET that asks to upgrade, on any transport. */
+export const GATEWAY_METHOD = 'WEBSOCKET';
+
 /** The policy one route resolved to, as plain data: what it allows and where each field came from. */
 export interface CorsRoutePolicyReport {
   /** `GET`, …; `WEBSOCKET` for a WebSocket gateway, whose handshake the policy checks. */
@@ -50,7 +53,7 @@ export function formatReport(report: CorsRoutePolicyReport): string {
   const where = `${report.method} ${report.path} (${report.handler})`;
   const by = report.sources.origin === 'default' ? 'default' : 'by @Cors(false)';
   // For a WebSocket, disabled is closed: no browser would stop a cross-origin connection, so the server refuses it.
-  if (!report.enabled && report.method === 'WEBSOCKET') return `${where}: CORS disabled, every cross-origin connection refused (${by})`;
+  if (!report.enabled && report.method === GATEWAY_METHOD) return `${where}: CORS disabled, every cross-origin connection refused (${by})`;
   if (!report.enabled) return `${where}: CORS disabled (${by})`;
   const field = (name: CorsPolicyField, value: unknown) => `${name} ${Array.isArray(value) ? `[${value.join(', ')}]` : String(value)} from ${report.sources[name]}`;
   return `${where}: ${[

@@ -4,7 +4,7 @@ import type { Server as HttpServer } from 'node:http';
 import { isDeepStrictEqual } from 'node:util';
 import { CORS_POLICY_METADATA } from '../cors.constants.js';
 import type { CompiledPolicy } from '../core/compile.js';
-import { reportPolicy, type CorsRoutePolicyReport } from '../core/report.js';
+import { GATEWAY_METHOD, reportPolicy, type CorsRoutePolicyReport } from '../core/report.js';
 import type { CorsPolicyRegistry } from '../nest/cors-policy.registry.js';
 import { CorsSetupError } from '../nest/cors-setup.error.js';
 import { GATEWAY_METADATA, GATEWAY_OPTIONS, GATEWAY_PORT_METADATA, onWebSocketAdapter, type WebSocketAdapter } from '../nest/nest-internals.js';
@@ -19,9 +19,6 @@ interface Gateway {
   readonly port: number;
   readonly options: Readonly<Record<string, unknown>>;
 }
-
-/** The report's method for a gateway: its handshake is a GET that asks to upgrade, on any transport. */
-export const GATEWAY_REPORT_METHOD = 'WEBSOCKET';
 
 const BOUND = Symbol('nestjs-cors-policy.gateways');
 
@@ -124,7 +121,7 @@ export class GatewayBinding {
       );
     }
     for (const gateway of plan.gateways) {
-      this.reports.push(reportPolicy({ method: GATEWAY_REPORT_METHOD, path, handler: gateway.type.name }, plan.policy));
+      this.reports.push(reportPolicy({ method: GATEWAY_METHOD, path, handler: gateway.type.name }, plan.policy));
     }
   }
 }
