@@ -4,6 +4,7 @@ import { CorsModule } from '../src/index.js';
 import { AccountController } from './account.controller.js';
 import { AdminController } from './admin.controller.js';
 import { InternalController } from './internal.controller.js';
+import { NotificationsGateway } from './notifications.gateway.js';
 import { PublicController } from './public.controller.js';
 import { ReportsController } from './reports.controller.js';
 
@@ -24,5 +25,6 @@ export const ENVIRONMENT = process.env.NODE_ENV === 'production' ? 'production' 
     }),
   ],
   controllers: [ReportsController, AdminController, PublicController, AccountController, InternalController],
+  providers: [NotificationsGateway],
 })
 export class AppModule {}

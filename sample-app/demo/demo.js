@@ -4,6 +4,40 @@ const api = window.DEMO_API;
 
 const get = (path, init) => fetch(`${api}${path}`, init);
 
+// socket.io serves its browser client from the API server itself: no CDN, works offline.
+const apiOrigin = new URL(api).origin;
+let socketIoClient;
+function loadSocketIo() {
+  socketIoClient ??= new Promise((resolve, reject) => {
+    const script = document.createElement('script');
+    script.src = `${apiOrigin}/socket.io/socket.io.js`;
+    script.onload = () => resolve(window.io);
+    script.onerror = () => reject(new Error('could not load /socket.io/socket.io.js'));
+    document.head.appendChild(script);
+  });
+  return socketIoClient;
+}
+
+// Opens a socket.io connection with one transport and sends `ping`. Browsers apply no CORS to a
+// WebSocket: whether it opens is the server's own origin check.
+async function openSocket(transport) {
+  const io = await loadSocketIo();
+  return new Promise((resolve, reject) => {
+    const socket = io(apiOrigin, { transports: [transport], upgrade: false, reconnection: false, forceNew: true, timeout: 5000 });
+    socket.on('connect', () => {
+      socket.timeout(5000).emit('ping', (error, reply) => {
+        socket.close();
+        if (error) reject(error);
+        else resolve({ reply });
+      });
+    });
+    socket.on('connect_error', (error) => {
+      socket.close();
+      reject(error);
+    });
+  });
+}
+
 const scenarios = [
   { id: 'global', title: 'Global default policy', request: 'GET /reports/summary', run: () => get('/reports/summary') },
   { id: 'admin', title: 'Admin-only controller', request: 'GET /admin/stats', run: () => get('/admin/stats') },
@@ -42,6 +76,20 @@ const scenarios = [
     request: 'GET /account/me\ncredentials: omit',
     run: () => get('/account/me', { credentials: 'omit' }),
   },
+  {
+    id: 'socket-websocket',
+    kind: 'socket',
+    title: 'socket.io gateway, WebSocket transport',
+    request: 'io(API, { transports: [\'websocket\'] })\nemit(\'ping\')',
+    run: () => openSocket('websocket'),
+  },
+  {
+    id: 'socket-polling',
+    kind: 'socket',
+    title: 'socket.io gateway, long-polling transport',
+    request: 'io(API, { transports: [\'polling\'] })\nemit(\'ping\')',
+    run: () => openSocket('polling'),
+  },
 ];
 
 const results = {};
@@ -52,13 +100,21 @@ async function runScenario(id) {
   document.querySelector(`tr[data-id="${id}"] .outcome`).textContent = 'running…';
   let result;
   try {
+    if (scenario.kind === 'socket') {
+      const { reply } = await scenario.run();
+      result = { id, outcome: 'allowed', status: null, headers: {}, body: JSON.stringify(reply) };
+      results[id] = result;
+      render(result);
+      return result;
+    }
     const response = await scenario.run();
     const headers = {};
     response.headers.forEach((value, name) => { headers[name] = value; });
     const body = await response.text();
     result = { id, outcome: 'allowed', status: response.status, headers, body };
   } catch (error) {
-    // A CORS refusal reaches JavaScript as a network TypeError, with no status and no headers.
+    // A CORS refusal reaches JavaScript as a network TypeError, with no status and no headers; a refused
+    // socket.io handshake as a connect_error.
     result = { id, outcome: 'blocked', status: null, headers: {}, body: '', error: `${error.name}: ${error.message}` };
   }
   results[id] = result;

@@ -5,7 +5,7 @@ import { CORS_MODULE_OPTIONS } from '../cors.module-definition.js';
 import type { CorsModuleOptions } from '../cors-options.interface.js';
 import { describeValue } from '../core/errors.js';
 import { compilePolicy, intersectPolicies, type CompiledPolicy, type PolicyHooks } from '../core/compile.js';
-import { mergePolicies, type PolicyLayer } from '../core/merge.js';
+import { mergePolicies, type MergedPolicy, type PolicyLayer } from '../core/merge.js';
 import { readPathPolicies } from '../core/path-policies.js';
 import type { CorsPolicyOptions } from '../core/policy-options.js';
 import type { NestRoute, NestRoutes, PathPolicy } from '../platform/http-platform.js';
@@ -109,6 +109,17 @@ export class CorsPolicyRegistry implements NestRoutes {
 
   intersect(policies: readonly CompiledPolicy[]): CompiledPolicy {
     return intersectPolicies(policies);
+  }
+
+  /**
+   * A WebSocket gateway's policy: the gateway class's `@Cors()` over the global default, field by field,
+   * validated as a controller's is. `undefined` for a server no gateway declared: the global policy.
+   */
+  compileGateway(gateway: Type | undefined): { merged: MergedPolicy; policy: CompiledPolicy } {
+    const layers = [this.globalLayer()];
+    if (gateway !== undefined) layers.push({ source: gateway.name, policy: readPolicy(gateway) });
+    const merged = mergePolicies(layers);
+    return { merged, policy: compilePolicy(merged, this.hooks) };
   }
 
   private markRouteHandlers(): void {

@@ -4,6 +4,7 @@ import type { IncomingMessage } from 'node:http';
 import { formatReport, reportPolicy, type CorsRoutePolicyReport } from '../core/report.js';
 import type { HttpPlatform } from '../platform/http-platform.js';
 import { platformFor } from '../platform/platform-for.js';
+import { GatewayBinding } from '../websocket/gateway.binding.js';
 import { CorsModuleMarker, importsCorsModule } from './cors-module.marker.js';
 import { CorsPolicyRegistry } from './cors-policy.registry.js';
 import { CorsRequestFlow } from './cors-request.flow.js';
@@ -27,6 +28,7 @@ export class CorsBinding implements OnModuleInit {
   private platform: HttpPlatform | undefined;
   private platformError: unknown;
   private reports: CorsRoutePolicyReport[] = [];
+  private readonly gateways: GatewayBinding;
 
   constructor(
     private readonly registry: CorsPolicyRegistry,
@@ -45,6 +47,8 @@ export class CorsBinding implements OnModuleInit {
     // Before Nest registers the routes, which a platform may need to see registered (Fastify). A testing
     // module (Test.createTestingModule) builds the providers before it has an adapter: then in onModuleInit.
     if (adapterHost.httpAdapter) this.createPlatform();
+    // Gateways' servers are made in app.init() before onModuleInit: their check is set as each is made.
+    this.gateways = new GatewayBinding(registry, modules, applicationConfigOf(moduleRef));
   }
 
   private createPlatform(): void {
@@ -64,7 +68,7 @@ export class CorsBinding implements OnModuleInit {
     if (this.platform === undefined && this.platformError === undefined && this.adapterHost.httpAdapter) this.createPlatform();
     if (this.platformError !== undefined) throw this.platformError;
     const platform = this.platform;
-    if (!platform) return;
+    if (!platform) return this.gateways.httpFirstLayerInstalled();
     const foreign = platform.foreignCors();
     const refusal = (found: string) => new CorsSetupError(`${ENABLE_CORS_BESIDE} (Found: ${found}.)`);
     if (foreign !== undefined) throw refusal(foreign);
@@ -78,15 +82,16 @@ export class CorsBinding implements OnModuleInit {
     ];
     if (isLogLevelEnabled('debug')) {
       const logger = new Logger('CorsPolicy');
-      for (const report of this.reports) logger.debug(formatReport(report));
+      for (const report of this.report()) logger.debug(formatReport(report));
     }
     flow.serve(resolver);
     this.flow = flow;
+    this.gateways.httpFirstLayerInstalled();
   }
 
-  /** The policy every route resolved to, in the router's order, then each path policy. */
+  /** The policy every route resolved to, in the router's order, then each path policy, then every WebSocket gateway's. */
   report(): CorsRoutePolicyReport[] {
-    return [...this.reports];
+    return [...this.reports, ...this.gateways.report()];
   }
 
   /**

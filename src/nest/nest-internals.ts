@@ -101,3 +101,41 @@ export function applicationConfigOf(moduleRef: ModuleRef): ApplicationConfig {
   }
   return config;
 }
+
+/**
+ * The metadata `@WebSocketGateway(port, options)` writes on a gateway class (`@nestjs/websockets`
+ * `constants`), written out here so that the library loads without the optional `@nestjs/websockets`.
+ * `test/e2e/gateway-origins.e2e-spec.ts` compares them with the package's own.
+ */
+export const GATEWAY_METADATA = 'websockets:is_gateway';
+export const GATEWAY_OPTIONS = 'websockets:gateway_options';
+export const GATEWAY_PORT_METADATA = 'port';
+
+/**
+ * A WebSocket adapter as Nest's `SocketServerProvider` uses it: `create(port, options)` makes the server of
+ * a gateway (socket.io's `Server`, ws's `WebSocketServer`), once per port and path.
+ */
+export interface WebSocketAdapter {
+  create(port: number, options?: Record<string, unknown>): unknown;
+  /** `AbstractWsAdapter`'s: the app's HTTP server, which gateways on port 0 attach to. */
+  readonly httpServer?: unknown;
+}
+
+/**
+ * Calls `bind` with the app's WebSocket adapter as soon as it is set: by `app.useWebSocketAdapter()`, or
+ * by Nest's `SocketModule` (its default `IoAdapter`) in `app.init()`, before it creates the gateways'
+ * servers. Both go through `ApplicationConfig#setIoAdapter`, which Nest offers no hook for.
+ */
+export function onWebSocketAdapter(config: ApplicationConfig, bind: (adapter: WebSocketAdapter) => void): void {
+  const slot = config as unknown as { setIoAdapter(adapter: unknown): void; getIoAdapter(): unknown };
+  if (typeof slot.setIoAdapter !== 'function' || typeof slot.getIoAdapter !== 'function') {
+    throw new Error('nestjs-cors-policy: cannot find ApplicationConfig#setIoAdapter in this version of @nestjs/core.');
+  }
+  const setIoAdapter = slot.setIoAdapter;
+  slot.setIoAdapter = function setIoAdapterWithCorsPolicy(this: unknown, adapter: unknown) {
+    if (adapter) bind(adapter as WebSocketAdapter);
+    return setIoAdapter.call(this, adapter);
+  };
+  const current = slot.getIoAdapter();
+  if (current) bind(current as WebSocketAdapter);
+}

@@ -1,4 +1,5 @@
 import { Logger } from '@nestjs/common';
+import { describeHandshakeRefusal } from '../core/handshake.js';
 import { describeRefusal, type Refusal } from '../core/protocol.js';
 import { isLogLevelEnabled } from './nest-internals.js';
 
@@ -34,6 +35,15 @@ export class RefusalLog {
     if (this.level === false || !isLogLevelEnabled(this.level)) return;
     const policy = source === undefined ? '' : ` (policy of ${source})`;
     this.logger[this.level](`Refused ${request}${policy}: ${describeRefusal(refusal, quote)}`);
+  }
+
+  /**
+   * A refused WebSocket or socket.io connection: `connection` names it (`socket.io connection on
+   * /socket.io`), `source` is the gateway's policy, `origin` the handshake's.
+   */
+  connectionRefusal(connection: string, source: string, refusal: Pick<Refusal, 'reason' | 'value'>): void {
+    if (this.level === false || !isLogLevelEnabled(this.level)) return;
+    this.logger[this.level](`Refused ${connection} (policy of ${source}): ${describeHandshakeRefusal(refusal)}: ${quote(refusal.value)}`);
   }
 
   /** An `origin` function failed and the origin was refused; always logged, as an error. */

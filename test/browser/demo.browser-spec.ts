@@ -125,6 +125,13 @@ describe.each(PLATFORMS)('the demo page in headless Chromium, against the sample
     }
   });
 
+  // Browsers apply no CORS to WebSockets: a refused socket is the server's own handshake check.
+  it.each(['socket-websocket', 'socket-polling'])('%s: the allowed page opens the socket.io connection and gets its reply; the other origin cannot open it', (id) => {
+    expect(results.allowed[id]).toMatchObject({ outcome: 'allowed', body: '"pong"' });
+    expect(results.other[id].outcome).toBe('blocked');
+    expect(results.other[id].error).toMatch(/^Error: (websocket error|xhr poll error)$/);
+  });
+
   it('X-Total-Count is readable only where the route exposes it', () => {
     expect(results.allowed.exposed.headers['x-total-count']).toBe('2');
     expect(results.allowed.global.headers['x-total-count']).toBeUndefined();

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 export default function requireNest11() {
   const dir = process.env.NEST11_DIR;
   if (!dir) throw new Error('NEST11_DIR is not set: run the Nest 11 tests with npm run test:nest11');
-  const versions = ['@nestjs/common', '@nestjs/core', '@nestjs/platform-express', 'express'].map((name) => {
+  const versions = ['@nestjs/common', '@nestjs/core', '@nestjs/platform-express', '@nestjs/websockets', 'express'].map((name) => {
     const { version } = JSON.parse(readFileSync(join(dir, 'node_modules', name, 'package.json'), 'utf8'));
     if (name.startsWith('@nestjs/') && !version.startsWith('11.')) throw new Error(`${dir} holds ${name} ${version}, not Nest 11`);
     return `${name} ${version}`;
