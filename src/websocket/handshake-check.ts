@@ -1,8 +1,7 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import type { CompiledPolicy } from '../core/compile.js';
 import { decideHandshake, handshakeRefusalBody, REFUSED_HANDSHAKE_STATUS, type HandshakeDecision } from '../core/handshake.js';
-import type { ActualDecision, Refusal } from '../core/protocol.js';
-import { mergeVary } from '../core/vary.js';
+import type { Refusal } from '../core/protocol.js';
 import type { RefusalLog } from '../nest/refusal-log.js';
 
 /**
@@ -41,14 +40,3 @@ export function refusalResponse(refusal: Pick<Refusal, 'reason'>): { status: num
   };
 }
 
-/** Writes an allowed request's CORS headers into a Node response, adding to its `Vary`. */
-export function writeActual(response: ServerResponse, decision: ActualDecision, origin: string | undefined): void {
-  for (const name of decision.originHeaders) response.setHeader(name, origin!);
-  for (const [name, value] of decision.headers) response.setHeader(name, value);
-  if (decision.vary !== undefined) addVary(response, decision.vary);
-}
-
-export function addVary(response: ServerResponse, names: string): void {
-  const merged = mergeVary(response.getHeader('Vary'), names);
-  if (merged !== undefined) response.setHeader('Vary', merged);
-}

@@ -1,8 +1,9 @@
 import { ServerResponse, type IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
-import { decidePreflight, refusalBody, REFUSED_PREFLIGHT_STATUS, type PreflightRequest } from '../core/protocol.js';
+import { decidePreflight, type PreflightRequest } from '../core/protocol.js';
 import type { RefusalLog } from '../nest/refusal-log.js';
-import { addVary, refusalResponse, writeActual, type HandshakeCheck } from './handshake-check.js';
+import { addVary, endPreflight, writeActualHeaders } from '../platform/node-response.js';
+import { refusalResponse, type HandshakeCheck } from './handshake-check.js';
 
 type EngineMiddleware = (request: IncomingMessage, response: ServerResponse | object, next: (error?: unknown) => void) => void;
 
@@ -36,7 +37,7 @@ export function checkSocketIoHandshakes(server: SocketIoServer, check: Handshake
     }
     check.decide(request, (decision) => {
       if (decision.allowed) {
-        if (http !== undefined) writeActual(http, decision.actual, origin);
+        if (http !== undefined) writeActualHeaders(http, decision.actual, origin);
         next();
         return;
       }
@@ -66,16 +67,8 @@ function answerPreflight(request: IncomingMessage, response: ServerResponse, che
   const respond = (allowed: boolean) => {
     const decision = decidePreflight(policy, asked, allowed);
     if (decision.vary !== undefined) addVary(response, decision.vary);
-    if (!decision.allowed) {
-      log.refusal(`preflight for ${method} of ${check.connection}`, policy.source, decision);
-      const body = refusalBody(decision);
-      response.writeHead(REFUSED_PREFLIGHT_STATUS, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': String(Buffer.byteLength(body)) });
-      response.end(body);
-      return;
-    }
-    for (const [name, value] of decision.headers) response.setHeader(name, value);
-    response.writeHead(decision.status, { 'Content-Length': '0' });
-    response.end();
+    if (!decision.allowed) log.refusal(`preflight for ${method} of ${check.connection}`, policy.source, decision);
+    endPreflight(response, decision);
   };
   const verdict = policy.enabled ? policy.origin.match(origin, request) : false;
   if (typeof verdict === 'boolean') respond(verdict);

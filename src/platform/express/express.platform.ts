@@ -1,9 +1,10 @@
 import type { HttpServer } from '@nestjs/common';
 import type { ApplicationConfig } from '@nestjs/core';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import { ACTUAL_RESPONSE_HEADERS, refusalBody, REFUSED_PREFLIGHT_STATUS, type ActualDecision, type PreflightDecision } from '../../core/protocol.js';
+import { ACTUAL_RESPONSE_HEADERS, type ActualDecision, type PreflightDecision } from '../../core/protocol.js';
 import { mergeVary } from '../../core/vary.js';
 import type { HttpPlatform, NestRoutes, PlatformRequest, RequestHook, RouteReached, RouteResolver } from '../http-platform.js';
+import { addVary, endPreflight, writeActualHeaders } from '../node-response.js';
 import { expressPathMatcher, ExpressRouteResolver } from './express-router.js';
 
 type RequestListener = (request: IncomingMessage, response: ServerResponse) => void;
@@ -98,12 +99,8 @@ export class ExpressPlatform implements HttpPlatform {
   }
 
   writeActual(response: Tagged<ServerResponse>, decision: ActualDecision, origin: string | undefined): void {
-    for (const name of decision.originHeaders) response.setHeader(name, origin!);
-    for (const [name, value] of decision.headers) response.setHeader(name, value);
-    if (decision.vary !== undefined) {
-      addVary(response, decision.vary);
-      response[VARY] = decision.vary;
-    }
+    writeActualHeaders(response, decision, origin);
+    if (decision.vary !== undefined) response[VARY] = decision.vary;
   }
 
   clearActual(response: ServerResponse): void {
@@ -112,24 +109,13 @@ export class ExpressPlatform implements HttpPlatform {
 
   answerPreflight(response: Tagged<ServerResponse>, decision: PreflightDecision, proceed: (() => void) | undefined): void {
     if (decision.vary !== undefined) addVary(response, decision.vary);
-    if (!decision.allowed) {
-      // Nothing that grants access, and a short reason for whoever debugs with curl; browsers show neither.
-      const body = refusalBody(decision);
-      response.statusCode = REFUSED_PREFLIGHT_STATUS;
-      response.setHeader('Content-Type', 'text/plain; charset=utf-8');
-      response.setHeader('Content-Length', Buffer.byteLength(body));
-      response.end(body);
-      return;
-    }
-    for (const [name, value] of decision.headers) response.setHeader(name, value);
-    if (proceed !== undefined) {
+    if (decision.allowed && proceed !== undefined) {
+      for (const [name, value] of decision.headers) response.setHeader(name, value);
       response[VARY] = decision.vary;
       proceed();
       return;
     }
-    response.statusCode = decision.status;
-    response.setHeader('Content-Length', '0');
-    response.end();
+    endPreflight(response, decision);
   }
 
   /**
@@ -193,11 +179,6 @@ export class ExpressPlatform implements HttpPlatform {
     }
     stack.unshift(...stack.splice(index, 1));
   }
-}
-
-function addVary(response: ServerResponse, names: string): void {
-  const merged = mergeVary(response.getHeader('Vary'), names);
-  if (merged !== undefined) response.setHeader('Vary', merged);
 }
 
 /** Express's own `req.path` (`parseurl`, the path its router matches), or `undefined` where it throws. */

@@ -2,9 +2,10 @@ import type { HttpServer } from '@nestjs/common';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import type { ServerResponse } from 'node:http';
-import { ACTUAL_RESPONSE_HEADERS, refusalBody, REFUSED_PREFLIGHT_STATUS, type ActualDecision, type PreflightDecision } from '../../core/protocol.js';
+import { ACTUAL_RESPONSE_HEADERS, type ActualDecision, type PreflightDecision } from '../../core/protocol.js';
 import { mergeVary } from '../../core/vary.js';
 import type { HttpPlatform, NestRoutes, RequestHook, RouteReached, RouteResolver } from '../http-platform.js';
+import { addVary, endPreflight, writeActualHeaders } from '../node-response.js';
 import type { PathMatcher } from '../path-policies.js';
 import { FastifyRouteResolver, REGISTRATION, type FastifyRequestLike, type FindMyWay, type Registration } from './fastify-router.js';
 
@@ -134,10 +135,8 @@ export class FastifyPlatform implements HttpPlatform {
   }
 
   writeActual(reply: FastifyReplyLike, decision: ActualDecision, origin: string | undefined): void {
-    const response = reply.raw;
-    for (const name of decision.originHeaders) response.setHeader(name, origin!);
-    for (const [name, value] of decision.headers) response.setHeader(name, value);
-    if (decision.vary !== undefined) keepVary(response, decision.vary);
+    writeActualHeaders(reply.raw, decision, origin);
+    if (decision.vary !== undefined) keepVaryOnWrite(reply.raw, decision.vary);
   }
 
   clearActual(reply: FastifyReplyLike): void {
@@ -159,20 +158,8 @@ export class FastifyPlatform implements HttpPlatform {
       return;
     }
     reply.hijack();
-    const response = reply.raw;
-    if (decision.vary !== undefined) response.setHeader('Vary', decision.vary);
-    if (!decision.allowed) {
-      const body = refusalBody(decision);
-      response.statusCode = REFUSED_PREFLIGHT_STATUS;
-      response.setHeader('Content-Type', 'text/plain; charset=utf-8');
-      response.setHeader('Content-Length', Buffer.byteLength(body));
-      response.end(body);
-      return;
-    }
-    for (const [name, value] of decision.headers) response.setHeader(name, value);
-    response.statusCode = decision.status;
-    response.setHeader('Content-Length', '0');
-    response.end();
+    if (decision.vary !== undefined) reply.raw.setHeader('Vary', decision.vary);
+    endPreflight(reply.raw, decision);
   }
 
   /**
@@ -313,8 +300,11 @@ function isExposedHead(method: string | string[], url: string, handler: Function
  * Set on the response itself, as Fastify's responses share Node's prototype with every other server.
  */
 function keepVary(response: Tagged, names: string): void {
-  const merged = mergeVary(response.getHeader('Vary'), names);
-  if (merged !== undefined) response.setHeader('Vary', merged);
+  addVary(response, names);
+  keepVaryOnWrite(response, names);
+}
+
+function keepVaryOnWrite(response: Tagged, names: string): void {
   response[VARY] = names;
   if (response[WRITE_HEAD] === undefined) {
     response[WRITE_HEAD] = response.writeHead;
