@@ -29,6 +29,17 @@ export interface PreflightRequest {
   readonly privateNetwork: boolean;
 }
 
+/** A preflight's facts, from its request headers (lower-case names, as Node gives them). */
+export function preflightRequestOf(origin: string, method: string, headers: Readonly<Record<string, string | string[] | undefined>>): PreflightRequest {
+  const requested = headers['access-control-request-headers'];
+  return {
+    origin,
+    method,
+    headers: Array.isArray(requested) ? requested.join(', ') : requested,
+    privateNetwork: headers['access-control-request-private-network'] === 'true',
+  };
+}
+
 export type RefusalReason = 'disabled' | 'origin' | 'method' | 'header' | 'private-network' | 'no-route';
 
 /** A refused preflight, or the refusal behind an actual response that grants nothing. */

@@ -1,5 +1,5 @@
 import type { CompiledPolicy } from '../core/compile.js';
-import { decideActual, decidePreflight, refuseUnroutedMethod, type PreflightRequest } from '../core/protocol.js';
+import { decideActual, decidePreflight, preflightRequestOf, refuseUnroutedMethod } from '../core/protocol.js';
 import {
   UNROUTED_METHOD, type HttpPlatform, type PlatformRequest, type PlatformResponse, type RequestHook, type RouteReached, type RouteResolver,
 } from '../platform/http-platform.js';
@@ -95,12 +95,7 @@ export class CorsRequestFlow {
       return;
     }
     const policy = resolved;
-    const asked: PreflightRequest = {
-      origin,
-      method: requestedMethod,
-      headers: request.headers['access-control-request-headers'],
-      privateNetwork: request.headers['access-control-request-private-network'] === 'true',
-    };
+    const asked = preflightRequestOf(origin, requestedMethod, request.headers);
     const respond = (allowed: boolean) => {
       const decision = decidePreflight(policy, asked, allowed);
       if (!decision.allowed) {

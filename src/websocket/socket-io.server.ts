@@ -1,6 +1,6 @@
 import { ServerResponse, type IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
-import { decidePreflight, type PreflightRequest } from '../core/protocol.js';
+import { decidePreflight, preflightRequestOf } from '../core/protocol.js';
 import type { RefusalLog } from '../nest/refusal-log.js';
 import { addVary, endPreflight, writeActualHeaders } from '../platform/node-response.js';
 import { refusalResponse, type HandshakeCheck } from './handshake-check.js';
@@ -58,12 +58,7 @@ export function checkSocketIoHandshakes(server: SocketIoServer, check: Handshake
  */
 function answerPreflight(request: IncomingMessage, response: ServerResponse, check: HandshakeCheck, log: RefusalLog, origin: string, method: string): void {
   const policy = check.policy;
-  const asked: PreflightRequest = {
-    origin,
-    method,
-    headers: request.headers['access-control-request-headers'],
-    privateNetwork: request.headers['access-control-request-private-network'] === 'true',
-  };
+  const asked = preflightRequestOf(origin, method, request.headers);
   const respond = (allowed: boolean) => {
     const decision = decidePreflight(policy, asked, allowed);
     if (decision.vary !== undefined) addVary(response, decision.vary);
